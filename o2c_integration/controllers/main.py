@@ -15,6 +15,8 @@ The only public route of the suite. Order of operations (see docs/design.md):
 import logging
 import uuid
 
+from werkzeug.exceptions import RequestEntityTooLarge
+
 from odoo import http
 from odoo.http import request
 
@@ -57,8 +59,13 @@ class O2cWebhookController(http.Controller):
                 connection.id, declared, limit,
             )
             return _json_response(413, {"error": f"body larger than {limit} bytes"})
-        body = httpreq.stream.read(limit + 1)
-        if len(body) > limit:
+        try:
+            # werkzeug enforces it while reading a body sent without Content-Length
+            httpreq.max_content_length = limit
+            body = httpreq.get_data(cache=False)
+        except RequestEntityTooLarge:
+            body = None
+        if body is None or len(body) > limit:
             _logger.warning("O2C webhook %s: streamed body over %s bytes refused",
                             connection.id, limit)
             return _json_response(413, {"error": f"body larger than {limit} bytes"})

@@ -1,1 +1,2 @@
 from . import test_event
+from . import test_webhook

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Shared checks for the O2C scripts: Odoo importable, PostgreSQL reachable, deps installed.
+set -euo pipefail
+
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+export PGHOST="${PGHOST:-127.0.0.1}"
+export PGPORT="${PGPORT:-5432}"
+export PGUSER="${PGUSER:-$(id -un)}"
+
+die() { echo "ERROR: $*" >&2; exit 2; }
+
+check_odoo() {
+    if ! "$PYTHON" -c "import odoo.release, sys; sys.exit(0 if odoo.release.version_info[:2] == (19, 0) else 1)" 2>/dev/null; then
+        die "Odoo 19 is not importable by '$PYTHON'. Make an Odoo 19.0 Community tree importable (e.g. a .pth
+file in site-packages pointing at the folder that contains 'odoo/'), install Odoo's own requirements,
+then run this again. See README.md, 'Prerequisites'."
+    fi
+    ODOO_ROOT="$("$PYTHON" -c "import os, odoo.release as r; print(os.path.dirname(os.path.dirname(os.path.abspath(r.__file__))))")"
+    ODOO_ADDONS="${ODOO_ADDONS:-$ODOO_ROOT/addons}"
+    [ -d "$ODOO_ADDONS/account" ] || die "Odoo's addons folder was not found at $ODOO_ADDONS (set ODOO_ADDONS)."
+    ADDONS_PATH="$ODOO_ADDONS,$REPO_DIR"
+}
+
+check_postgres() {
+    if ! "$PYTHON" - <<PY 2>/dev/null
+import psycopg2, sys
+try:
+    psycopg2.connect(host="$PGHOST", port=$PGPORT, user="$PGUSER", dbname="postgres", connect_timeout=5).close()
+except Exception as exc:
+    print(exc, file=sys.stderr); sys.exit(1)
+PY
+    then
+        die "PostgreSQL is not reachable at $PGHOST:$PGPORT as role '$PGUSER' (set PGHOST/PGPORT/PGUSER).
+Start PostgreSQL (e.g. 'pg_ctlcluster 15 main start') and run this again."
+    fi
+}
+
+install_python_deps() {
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check -r "$REPO_DIR/requirements.txt" 2>&1 \
+        | grep -v -E "^(WARNING|ERROR: pip's dependency resolver|.*odoo==19)" || true
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-deps -r "$REPO_DIR/requirements-addons.txt" 2>&1 \
+        | grep -v -E "^WARNING" || true
+    "$PYTHON" -c "import odoo.addons.queue_job, openupgradelib, pytest_odoo, cryptography.fernet" \
+        || die "Python dependencies are missing after 'pip install -r requirements.txt'."
+}
+
+odoo_bin() {
+    "$PYTHON" -m odoo --db_host="$PGHOST" --db_port="$PGPORT" --db_user="$PGUSER" \
+        --addons-path="$ADDONS_PATH" "$@"
+}
+
+db_exists() {
+    "$PYTHON" - "$1" <<PY
+import psycopg2, sys
+conn = psycopg2.connect(host="$PGHOST", port=$PGPORT, user="$PGUSER", dbname="postgres")
+cur = conn.cursor(); cur.execute("SELECT 1 FROM pg_database WHERE datname=%s", [sys.argv[1]])
+sys.exit(0 if cur.fetchone() else 1)
+PY
+}
+
+drop_db() {
+    "$PYTHON" - "$1" <<PY
+import psycopg2, sys
+conn = psycopg2.connect(host="$PGHOST", port=$PGPORT, user="$PGUSER", dbname="postgres")
+conn.autocommit = True
+cur = conn.cursor()
+cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname=%s AND pid <> pg_backend_pid()", [sys.argv[1]])
+cur.execute('DROP DATABASE IF EXISTS "%s"' % sys.argv[1].replace('"', ''))
+PY
+}
+
+O2C_ADDONS="o2c_integration,o2c_bank_feed,o2c_payment_gateway"
