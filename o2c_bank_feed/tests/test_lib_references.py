@@ -3,7 +3,7 @@
 """Tests of the pure reference helpers (RF creditor references, invoice keys)."""
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ..lib import references as r
@@ -73,6 +73,7 @@ def test_make_rf_builds_known_reference():
         r.make_rf("1" * 22)
 
 
+@settings(deadline=None)
 @given(
     st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=21)
 )
@@ -181,6 +182,7 @@ def test_line_keys_combines_sources():
     assert {"INV2026#42", "E2E1", "RF18539007547034", "BILL2026#9"} <= keys
 
 
+@settings(deadline=None)
 @given(
     prefix=st.sampled_from(["INV", "RINV", "BILL"]),
     year=st.integers(1990, 2099),

@@ -37,7 +37,9 @@ def _default(obj):
     if isinstance(obj, (set, frozenset)):
         # Sort by the canonical form so mixed types still sort deterministically.
         return sorted(obj, key=lambda item: canonical_json(item))
-    raise TypeError(f"Object of type {type(obj).__name__} is not canonical-JSON serialisable")
+    raise TypeError(
+        f"Object of type {type(obj).__name__} is not canonical-JSON serialisable"
+    )
 
 
 def canonical_json(obj) -> bytes:
@@ -85,10 +87,14 @@ def verify_chain(
     for entry_id, prev_hash, stored_hash, content in entries:
         count += 1
         if prev_hash != expected_prev:
-            _logger.warning("Audit chain broken at entry %s: previous hash mismatch", entry_id)
+            _logger.warning(
+                "Audit chain broken at entry %s: previous hash mismatch", entry_id
+            )
             return entry_id
         if compute_hash(prev_hash, content) != stored_hash:
-            _logger.warning("Audit chain broken at entry %s: content hash mismatch", entry_id)
+            _logger.warning(
+                "Audit chain broken at entry %s: content hash mismatch", entry_id
+            )
             return entry_id
         expected_prev = stored_hash
     _logger.debug("Audit chain intact (%s entries checked)", count)

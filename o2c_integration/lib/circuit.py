@@ -73,14 +73,18 @@ class CircuitBreaker:
     def allow(self, state: BreakerState, now: float) -> bool:
         """May a call go now? May move ``open`` -> ``half_open`` (one probe)."""
         if state.state not in STATES:
-            _logger.warning("Unknown circuit state %r, resetting to closed", state.state)
+            _logger.warning(
+                "Unknown circuit state %r, resetting to closed", state.state
+            )
             state.state, state.failures, state.opened_at = CLOSED, 0, None
         if state.state == CLOSED:
             return True
         if not self._elapsed(state, now):
             return False
         if state.state == OPEN:
-            _logger.info("Circuit half-open after %.1fs, allowing one probe", self.reset_after)
+            _logger.info(
+                "Circuit half-open after %.1fs, allowing one probe", self.reset_after
+            )
         state.state = HALF_OPEN
         state.opened_at = now
         return True
@@ -89,10 +93,10 @@ class CircuitBreaker:
         """Seconds until a call (or probe) would be allowed; 0 if now."""
         if state.state == CLOSED or state.opened_at is None:
             return 0.0
-        remaining = state.opened_at + self.reset_after - now
-        if remaining > self.reset_after:  # clock went backwards
+        elapsed = now - state.opened_at
+        if elapsed < 0:  # clock went backwards: see allow()
             return 0.0
-        return max(0.0, remaining)
+        return max(0.0, self.reset_after - elapsed)
 
     def on_success(self, state: BreakerState) -> BreakerState:
         """A call succeeded: close the circuit and forget failures."""
@@ -107,7 +111,9 @@ class CircuitBreaker:
         """A call failed: count it; open at threshold or on a failed probe."""
         state.failures += 1
         if state.state == HALF_OPEN:
-            _logger.warning("Circuit probe failed, re-opening for %.1fs", self.reset_after)
+            _logger.warning(
+                "Circuit probe failed, re-opening for %.1fs", self.reset_after
+            )
             state.state = OPEN
             state.opened_at = now
         elif state.state == CLOSED and state.failures >= self.threshold:

@@ -118,9 +118,13 @@ class TransientHTTPError(RetryableError):
         status: int | None = None,
         retry_after: float | None = None,
         body: str | bytes | None = None,
+        response=None,
     ):
         self.status = status
         self.body_excerpt = _excerpt(body)
+        #: The raw ``requests.Response`` when there is one: unmasked, for
+        #: programmatic inspection only, never log it.
+        self.response = response
         if not message:
             message = f"transient HTTP error (status {status})"
         super().__init__(message, retry_after=retry_after)
@@ -134,9 +138,12 @@ class PermanentHTTPError(PermanentError):
         message: str = "",
         status: int | None = None,
         body: str | bytes | None = None,
+        response=None,
     ):
         self.status = status
         self.body_excerpt = _excerpt(body)
+        #: The raw ``requests.Response`` (unmasked, never log it).
+        self.response = response
         if not message:
             message = f"permanent HTTP error (status {status})"
         super().__init__(message)

@@ -29,8 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
+from requests.structures import CaseInsensitiveDict
 
-from .circuit import BreakerState, CircuitBreaker
+from .circuit import OPEN, BreakerState, CircuitBreaker
 from .exceptions import (
     CircuitOpen,
     ConnectionFailed,
@@ -184,6 +185,12 @@ class OutboundClient:
                 retry_after=remaining,
             )
 
+    def _breaker_wait(self) -> float | None:
+        """Seconds the circuit stays open, None when it is not open."""
+        if self.breaker is None or self.breaker_state.state != OPEN:
+            return None
+        return self.breaker.retry_after(self.breaker_state, self.wall_clock())
+
     def _breaker_failure(self) -> None:
         if self.breaker is not None:
             self.breaker.on_failure(self.breaker_state, self.wall_clock())
@@ -205,6 +212,11 @@ class OutboundClient:
         if wait > 0:
             _logger.debug("Rate limit: waiting %.2fs before %s %s", wait, method, url)
             self.sleep(wait)
+
+    def _effective_headers(self, headers: dict) -> dict:
+        merged = CaseInsensitiveDict(self.session.headers)
+        merged.update(headers)
+        return dict(merged.items())
 
     def _notify(self, record: AttemptRecord) -> None:
         # Errors of the hook propagate on purpose: a failing audit write
@@ -247,7 +259,8 @@ class OutboundClient:
             url=url,
             masked_url=mask_text(url),
             headers=headers,
-            masked_headers=mask_headers(headers),
+            # What is actually sent: session defaults merged with ours.
+            masked_headers=mask_headers(self._effective_headers(headers)),
             idempotency_key=idempotency_key,
             kwargs={"params": params, "json": json, "data": data, "auth": auth},
         )
@@ -267,6 +280,20 @@ class OutboundClient:
             if error.retry_after is not None:
                 # Never retry earlier than the server asked for.
                 delay = max(delay, error.retry_after)
+            breaker_wait = self._breaker_wait()
+            if breaker_wait is not None:
+                # This failure opened the circuit: sleeping would only end
+                # in CircuitOpen. Hand the real error back, due after the
+                # open period.
+                error.retry_after = max(delay, breaker_wait)
+                _logger.warning(
+                    "%s %s: circuit opened after attempt %s: %s",
+                    method,
+                    call.masked_url,
+                    attempt,
+                    error,
+                )
+                raise error
             if attempt >= self.max_attempts:
                 error.retry_after = delay
                 _logger.warning(
@@ -299,9 +326,7 @@ class OutboundClient:
             self.sleep(delay)
             waited += delay
 
-    def _attempt(
-        self, call: _Call, attempt: int
-    ) -> requests.Response | RetryableError:
+    def _attempt(self, call: _Call, attempt: int) -> requests.Response | RetryableError:
         """One HTTP exchange: the response on success, the retryable error
         otherwise; permanent errors are raised."""
         started = self.clock()
@@ -364,7 +389,10 @@ class OutboundClient:
                 self._breaker_failure()
             notify(status=status, excerpt=excerpt)
             raise PermanentHTTPError(
-                f"{label} returned HTTP {status}", status=status, body=excerpt
+                f"{label} returned HTTP {status}",
+                status=status,
+                body=excerpt,
+                response=response,
             )
         self._breaker_failure()
         hint = parse_retry_after(response.headers.get("Retry-After"))
@@ -375,6 +403,7 @@ class OutboundClient:
             status=status,
             retry_after=hint,
             body=excerpt,
+            response=response,
         )
 
     # -- conveniences ----------------------------------------------------

@@ -75,7 +75,9 @@ _EMAIL = re.compile(
     r"(?<![\w.%+-])([A-Za-z0-9])[A-Za-z0-9._%+-]*@"
     r"([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
 )
-_AUTH_TOKEN = re.compile(r"(?i)\b(bearer|basic|token|digest)(\s+)([A-Za-z0-9\-._~+/]+=*)")
+_AUTH_TOKEN = re.compile(
+    r"(?i)\b(bearer|basic|token|digest)(\s+)([A-Za-z0-9\-._~+/]+=*)"
+)
 # key=value in query strings / form bodies / log lines; the key is checked
 # by a callback (a regex listing key parts inside [\w.-]* backtracks badly).
 _KEY_VALUE = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{1,100})=([^&\s\"',;]+)")
@@ -104,25 +106,51 @@ def _mask_cards_in_run(run: str) -> str:
     Windows are aligned on group boundaries (a card is never the middle of
     a contiguous digit string) but may span separators, so a card followed
     by another number ("4111 1111 1111 1111 12/27") is still found.
+    Luhn sums come from prefix sums, so long runs of small numbers (tables,
+    "1 2 3 ...") stay linear.
     """
     if len(run) < _CARD_MIN:
         return run
-    groups = [(m.start(), m.end()) for m in re.finditer(r"\d+", run)]
+    # Character index of every digit, and where each group starts/ends
+    # (as indices into that list).
+    char_index = [i for i, char in enumerate(run) if char.isdigit()]
+    bounds = []
+    count = 0
+    for match in re.finditer(r"\d+", run):
+        length = match.end() - match.start()
+        bounds.append((count, count + length))
+        count += length
+    # prefix[parity][doubled][k]: Luhn contribution of digits[:k] at positions
+    # of that parity, taken plain or doubled.
+    prefix = [[[0], [0]], [[0], [0]]]
+    for position, index in enumerate(char_index):
+        value = ord(run[index]) - 48
+        doubled = value * 2 - 9 if value > 4 else value * 2
+        for parity in (0, 1):
+            on = position % 2 == parity
+            prefix[parity][0].append(prefix[parity][0][-1] + (value if on else 0))
+            prefix[parity][1].append(prefix[parity][1][-1] + (doubled if on else 0))
     masked = set()
-    for first in range(len(groups)):
-        digits = ""
-        for last in range(first, len(groups)):
-            start, end = groups[last]
-            digits += run[start:end]
-            if len(digits) > _CARD_MAX:
+    for first in range(len(bounds)):
+        start = bounds[first][0]
+        for last in range(first, len(bounds)):
+            end = bounds[last][1]  # exclusive
+            length = end - start
+            if length > _CARD_MAX:
                 break
-            if len(digits) >= _CARD_MIN and luhn_valid(digits):
-                positions = [
-                    pos
-                    for g_start, g_end in groups[first : last + 1]
-                    for pos in range(g_start, g_end)
-                ]
-                masked.update(positions[:-4])
+            if length < _CARD_MIN:
+                continue
+            # Luhn doubles every second digit from the right: positions whose
+            # parity differs from the last digit's.
+            keep = (end - 1) % 2
+            total = (
+                prefix[keep][0][end]
+                - prefix[keep][0][start]
+                + prefix[1 - keep][1][end]
+                - prefix[1 - keep][1][start]
+            )
+            if total % 10 == 0:
+                masked.update(char_index[start : end - 4])
     if not masked:
         return run
     return "".join(_DOT if i in masked else char for i, char in enumerate(run))

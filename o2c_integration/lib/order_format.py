@@ -91,6 +91,8 @@ class _NonFinite:
 
 @dataclass(frozen=True)
 class Address:
+    """A postal address; ``None`` fields were absent or blank."""
+
     street: str | None = None
     street2: str | None = None
     city: str | None = None
@@ -102,6 +104,8 @@ class Address:
 
 @dataclass(frozen=True)
 class Customer:
+    """The buyer, identified in the source system by ``external_id``."""
+
     external_id: str
     name: str
     email: str | None = None
@@ -115,6 +119,8 @@ class Customer:
 
 @dataclass(frozen=True)
 class OrderLine:
+    """One product line; amounts are exact Decimals, ``discount`` in %."""
+
     sku: str
     quantity: Decimal
     unit_price: Decimal
@@ -126,6 +132,8 @@ class OrderLine:
 
 @dataclass(frozen=True)
 class Shipping:
+    """The delivery charge, added to the order as a service line."""
+
     amount: Decimal
     sku: str | None = None
     description: str | None = None
@@ -471,8 +479,10 @@ def _decimals(value: Decimal) -> int:
     ``Decimal.normalize`` would round to the context precision (28 digits)
     and let "1.00000000000000000000000000001" pass as 1.
     """
-    sign, digits, exponent = value.as_tuple()
+    _sign, digits, exponent = value.as_tuple()
     digits = list(digits)
+    if not any(digits):
+        return 0
     while exponent < 0 and len(digits) > 1 and digits[-1] == 0:
         digits.pop()
         exponent += 1

@@ -47,7 +47,9 @@ class TokenBucket:
         if elapsed > 0:
             # A caller passing an older ``now`` (clock read before the lock)
             # must not refill negatively nor move time backwards.
-            self._tokens = min(float(self.burst), self._tokens + elapsed * self._per_second)
+            self._tokens = min(
+                float(self.burst), self._tokens + elapsed * self._per_second
+            )
             self._last = now
 
     def reserve(self, now: float, max_wait: float | None = None) -> float:

@@ -77,9 +77,8 @@ def parse_header(header: str) -> tuple[int, list[str]]:
             if timestamp is not None or not value.isascii() or not value.isdigit():
                 raise BadSignature("malformed signature header (timestamp)")
             timestamp = int(value)
-        elif key == SCHEME:
-            if value:
-                signatures.append(value.lower())
+        elif key == SCHEME and value:
+            signatures.append(value.lower())
     if timestamp is None:
         raise BadSignature("malformed signature header (no timestamp)")
     if not signatures:
@@ -101,6 +100,9 @@ def verify(
     :raises StaleTimestamp: ``|now - t| > tolerance``.
     :raises BadSignature: malformed header or no secret matches any ``v1``.
     """
+    if isinstance(secrets, str):
+        # A bare string would otherwise be iterated character by character.
+        secrets = [secrets]
     secrets = [secret for secret in (secrets or ()) if secret]
     if not secrets:
         raise MissingSignature("no secret configured")

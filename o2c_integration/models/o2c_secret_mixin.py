@@ -55,6 +55,8 @@ class O2cSecretMixin(models.AbstractModel):
                 if not value and not rec.sudo()[f"{name}_enc"]:
                     continue  # nothing stored, nothing typed
                 rec._o2c_set_secret(name, value or False)
+        # never keep the clear value in the cache: the next read shows the mask
+        self.invalidate_recordset(self._o2c_secret_fields)
 
     def _o2c_set_secret(self, name, value):
         """Encrypt and store ``value`` (False clears it). Audited, never logged."""

@@ -26,11 +26,13 @@ from __future__ import annotations
 import json as jsonlib
 import logging
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 _logger = logging.getLogger(__name__)
@@ -85,7 +87,9 @@ class FakeResponse:
             body = jsonlib.dumps(self.json).encode("utf-8")
             headers.setdefault("Content-Type", "application/json")
         else:
-            body = self.body.encode("utf-8") if isinstance(self.body, str) else self.body
+            body = (
+                self.body.encode("utf-8") if isinstance(self.body, str) else self.body
+            )
         return body or b"", headers
 
 
@@ -141,7 +145,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
     fake: FakeHTTPServer  # set on the per-server subclass
 
-    def log_message(self, format, *args):  # noqa: A002 (stdlib signature)
+    def log_message(self, format, *args):
         _logger.debug("fake http: " + format, *args)
 
     def _read_body(self) -> bytes:
@@ -204,7 +208,9 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def handle_error(self, request, client_address):
-        _logger.debug("fake http: error while handling a request", exc_info=True)
+        _logger.debug(
+            "fake http: error while handling a request: %s", sys.exc_info()[1]
+        )
 
 
 class FakeHTTPServer:
@@ -219,7 +225,7 @@ class FakeHTTPServer:
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------
-    def start(self) -> FakeHTTPServer:
+    def start(self) -> Self:
         if self._httpd is not None:
             return self
         handler = type("FakeHandler", (_RequestHandler,), {"fake": self})
@@ -243,7 +249,7 @@ class FakeHTTPServer:
         self._thread.join(timeout=5)
         self._httpd = self._thread = None
 
-    def __enter__(self) -> FakeHTTPServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
@@ -284,15 +290,19 @@ class FakeHTTPServer:
     def _dispatch(self, request: RecordedRequest) -> FakeResponse:
         with self._lock:
             self._requests.append(request)
-            route = self._routes.get((request.method, request.path)) or self._routes.get(
-                (ANY_METHOD, request.path)
-            )
+            route = self._routes.get(
+                (request.method, request.path)
+            ) or self._routes.get((ANY_METHOD, request.path))
             if route is not None and route.handler is None:
                 return route.next_response(request)
         if route is None:
             return FakeResponse(
-                404, json={"error": "no fake route", "method": request.method,
-                           "path": request.path}
+                404,
+                json={
+                    "error": "no fake route",
+                    "method": request.method,
+                    "path": request.path,
+                },
             )
         # Handlers run outside the lock: they may be slow or re-enter.
         return route.next_response(request)
@@ -308,7 +318,9 @@ class FakeHTTPServer:
         method = method.upper()
         return [r for r in self.requests if r.method == method and r.path == path]
 
-    def wait_for_requests(self, count: int, timeout: float = 5.0) -> list[RecordedRequest]:
+    def wait_for_requests(
+        self, count: int, timeout: float = 5.0
+    ) -> list[RecordedRequest]:
         """Wait until at least ``count`` requests arrived (for async callers)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

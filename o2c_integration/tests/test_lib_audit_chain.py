@@ -1,7 +1,7 @@
 # Copyright 2026 O2C Integration Suite contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import hashlib
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -30,13 +30,16 @@ def test_canonical_json_format():
         "b": 1,
         "a": [Decimal("1.10"), date(2026, 3, 1)],
         "é": "ü",
-        "t": datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc),
+        "t": datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
         "s": {"z", "x", "y"},
     }
-    assert canonical_json(data) == (
-        '{"a":["1.10","2026-03-01"],"b":1,"s":["x","y","z"],'
-        '"t":"2026-03-01T12:00:00+00:00","é":"ü"}'
-    ).encode()
+    assert (
+        canonical_json(data)
+        == (
+            '{"a":["1.10","2026-03-01"],"b":1,"s":["x","y","z"],'
+            '"t":"2026-03-01T12:00:00+00:00","é":"ü"}'
+        ).encode()
+    )
 
 
 def test_canonical_json_key_order_independent():

@@ -100,3 +100,11 @@ def test_unknown_state_resets_to_closed():
 def test_invalid_policy(kwargs):
     with pytest.raises(ValueError):
         CircuitBreaker(**kwargs)
+
+
+def test_retry_after_exact_with_float_times():
+    breaker = CircuitBreaker(threshold=1, reset_after=60)
+    state = breaker.on_failure(BreakerState(), 1000.7)
+    assert breaker.retry_after(state, 1000.7) == 60
+    assert breaker.retry_after(state, 1030.7) == pytest.approx(30)
+    assert breaker.retry_after(state, 2000) == 0

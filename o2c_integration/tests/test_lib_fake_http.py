@@ -31,7 +31,10 @@ def test_scripted_responses_in_order_last_repeats():
         srv.add(
             "post",
             "/v1/orders",
-            [FakeResponse(500), FakeResponse(201, json={"id": 7}, headers={"X-A": "1"})],
+            [
+                FakeResponse(500),
+                FakeResponse(201, json={"id": 7}, headers={"X-A": "1"}),
+            ],
         )
         statuses = [requests.post(srv.url + "/v1/orders", timeout=2) for _ in range(3)]
         assert [r.status_code for r in statuses] == [500, 201, 201]
@@ -44,7 +47,11 @@ def test_scripted_responses_in_order_last_repeats():
 
 def test_single_response_and_raw_body():
     with FakeHTTPServer() as srv:
-        srv.add("GET", "/csv", FakeResponse(200, body="a;b\n1;2", headers={"Content-Type": "text/csv"}))
+        srv.add(
+            "GET",
+            "/csv",
+            FakeResponse(200, body="a;b\n1;2", headers={"Content-Type": "text/csv"}),
+        )
         response = requests.get(srv.url + "/csv", timeout=2)
         assert response.text == "a;b\n1;2"
         assert response.headers["Content-Type"] == "text/csv"
@@ -84,11 +91,16 @@ def test_json_request_helper_and_chunked_body():
 
 def test_callable_handler_sees_request():
     def handler(request):
-        return FakeResponse(200, json={"echo": request.query.get("q"), "n": len(request.body)})
+        return FakeResponse(
+            200, json={"echo": request.query.get("q"), "n": len(request.body)}
+        )
 
     with FakeHTTPServer() as srv:
         srv.add("*", "/echo", handler)
-        assert requests.get(srv.url + "/echo?q=hi", timeout=2).json() == {"echo": "hi", "n": 0}
+        assert requests.get(srv.url + "/echo?q=hi", timeout=2).json() == {
+            "echo": "hi",
+            "n": 0,
+        }
         assert requests.delete(srv.url + "/echo", data=b"abc", timeout=2).json() == {
             "echo": None,
             "n": 3,

@@ -108,7 +108,11 @@ def test_unsafe_methods_get_an_idempotency_key(srv, rec, method):
 
 
 def test_500_then_200_reuses_the_same_idempotency_key(srv, rec):
-    srv.add("POST", "/v1/orders", [FakeResponse(500, body=b"oops"), FakeResponse(201, json={"id": 1})])
+    srv.add(
+        "POST",
+        "/v1/orders",
+        [FakeResponse(500, body=b"oops"), FakeResponse(201, json={"id": 1})],
+    )
     client = make_client(rec)
     response = client.request("POST", srv.url + "/v1/orders", json={"ref": "SO001"})
     assert response.status_code == 201
@@ -124,9 +128,7 @@ def test_500_then_200_reuses_the_same_idempotency_key(srv, rec):
 def test_explicit_idempotency_key_used_and_header_not_duplicated(srv, rec):
     srv.add("POST", "/p", [FakeResponse(503), FakeResponse(200)])
     client = make_client(rec)
-    client.request(
-        "POST", srv.url + "/p", headers={"idempotency-key": "from-header"}
-    )
+    client.request("POST", srv.url + "/p", headers={"idempotency-key": "from-header"})
     client.request("POST", srv.url + "/p", idempotency_key="explicit-1")
     keys = [r.headers["Idempotency-Key"] for r in srv.requests]
     assert keys == ["from-header", "from-header", "explicit-1"]
@@ -199,6 +201,7 @@ def test_permanent_errors_not_retried(srv, rec, status):
     with pytest.raises(PermanentHTTPError) as info:
         make_client(rec).request("POST", srv.url + "/bad", json={})
     assert info.value.status == status
+    assert info.value.response.json() == body  # raw, for programmatic use
     assert "bad" in info.value.body_excerpt
     assert "4111111111111111" not in info.value.body_excerpt
     assert "sk_live_x" not in info.value.body_excerpt
@@ -264,18 +267,21 @@ def test_breaker_opened_mid_retries_stops_the_loop(srv, rec):
     client = make_client(
         rec, max_attempts=5, breaker=CircuitBreaker(threshold=2, reset_after=60)
     )
+    with pytest.raises(TransientHTTPError) as info:
+        client.request("GET", srv.url + "/down")
+    assert len(srv.requests) == 2
+    assert len(rec.sleeps) == 1  # no pointless sleep once the circuit opened
+    assert client.breaker_state.state == "open"
+    assert info.value.retry_after == pytest.approx(60)
     with pytest.raises(CircuitOpen):
         client.request("GET", srv.url + "/down")
     assert len(srv.requests) == 2
-    assert client.breaker_state.state == "open"
 
 
 def test_4xx_is_not_a_breaker_failure(srv, rec):
     srv.add("GET", "/missing", FakeResponse(404))
     state = BreakerState(failures=2)
-    client = make_client(
-        rec, breaker=CircuitBreaker(threshold=3), breaker_state=state
-    )
+    client = make_client(rec, breaker=CircuitBreaker(threshold=3), breaker_state=state)
     for _ in range(4):
         with pytest.raises(PermanentHTTPError):
             client.request("GET", srv.url + "/missing")
@@ -328,7 +334,9 @@ def test_attempt_records_are_masked(srv, rec):
         headers={"Authorization": "Bearer sk_live_abc", "X-Trace": "t1"},
     )
     (record,) = rec.records
-    assert record.request_headers == {"Authorization": "Bearer ••••", "X-Trace": "t1"}
+    assert record.request_headers["Authorization"] == "Bearer ••••"
+    assert record.request_headers["X-Trace"] == "t1"
+    assert "User-Agent" in record.request_headers  # session defaults too
     assert "sk_live_123" not in record.url
     assert record.duration_ms >= 0
     # The real secret still went to the server.

@@ -52,6 +52,7 @@ def _skip_odoo_constants():
     # pytest-odoo imports the addons after collection: mark them again.
     _quiet_hypothesis()
 
+
 FAST = settings(database=None, deadline=None, max_examples=150)
 #: Recursive structures are slower to generate: fewer examples.
 SLOW = settings(database=None, deadline=None, max_examples=40)
@@ -98,8 +99,10 @@ json_values = st.recursive(
     | st.integers()
     | st.text(max_size=10)
     | st.decimals(allow_nan=False, allow_infinity=False).map(Decimal),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
     max_leaves=8,
 )
 
@@ -115,8 +118,14 @@ def test_canonical_json_is_order_independent(mapping, rnd):
 
 
 @SLOW
-@given(st.lists(st.dictionaries(st.text(max_size=4), json_values, max_size=3),
-                min_size=1, max_size=6), st.data())
+@given(
+    st.lists(
+        st.dictionaries(st.text(max_size=4), json_values, max_size=3),
+        min_size=1,
+        max_size=6,
+    ),
+    st.data(),
+)
 def test_any_single_content_edit_is_detected(contents, data):
     entries, prev = [], GENESIS
     for index, content in enumerate(contents, start=1):

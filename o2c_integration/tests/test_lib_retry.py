@@ -1,7 +1,7 @@
 # Copyright 2026 O2C Integration Suite contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -43,7 +43,7 @@ def test_backoff_zero_base():
     assert backoff_delay(5, 0.0, 30.0, rng=random.Random(1)) == 0.0
 
 
-NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_parse_retry_after(value, expected):
 
 
 def test_parse_retry_after_http_date_default_now():
-    future = datetime.now(timezone.utc) + timedelta(seconds=90)
+    future = datetime.now(UTC) + timedelta(seconds=90)
     value = future.strftime("%a, %d %b %Y %H:%M:%S GMT")
     assert 85 <= parse_retry_after(value) <= 91
 

@@ -151,3 +151,10 @@ def test_content_hash():
     assert signature.content_hash(b"abc") == hashlib.sha256(b"abc").hexdigest()
     assert signature.content_hash(b"abc") != signature.content_hash(b"abd")
     assert len(signature.content_hash(b"")) == 64
+
+
+def test_single_string_secret_is_not_split_into_characters():
+    header = signature.sign(SECRET, BODY, NOW)
+    signature.verify(SECRET, BODY, header, now=NOW)
+    with pytest.raises(BadSignature):
+        signature.verify("w", BODY, signature.sign("w" + "x", BODY, NOW), now=NOW)
