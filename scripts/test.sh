@@ -25,6 +25,7 @@ echo "   installed in $(( $(date +%s) - start )) s"
 
 echo "== Running the tests"
 cd "$REPO_DIR"
+export HYPOTHESIS_STORAGE_DIRECTORY="${HYPOTHESIS_STORAGE_DIRECTORY:-/tmp/o2c-hypothesis}"
 set +e
 "$PYTHON" -m pytest -p no:cacheprovider --odoo-database="$DB" --odoo-addons-path="$ADDONS_PATH" \
     --odoo-http -q -ra o2c_integration/tests o2c_bank_feed/tests o2c_payment_gateway/tests tests "$@"
