@@ -48,10 +48,14 @@ class O2cTestMixin:
         return super()._request_handler(s, r, **kw)
 
     @classmethod
-    def _o2c_setup(cls):
+    def _o2c_setup_keys(cls):
         cls._o2c_env_patch = patch.dict(os.environ, {"O2C_ENCRYPTION_KEYS": TEST_KEY})
         cls._o2c_env_patch.start()
         cls.addClassCleanup(cls._o2c_env_patch.stop)
+
+    @classmethod
+    def _o2c_setup(cls):
+        cls._o2c_setup_keys()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True,
                                        mail_notrack=True, mail_create_nolog=True))
         cls.connection = cls.env["o2c.connection"].create({
