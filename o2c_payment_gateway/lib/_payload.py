@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from .events import MalformedPayload
@@ -134,7 +134,7 @@ def get_metadata(obj: Any, key: str, path: str) -> dict[str, Any]:
 
 def timestamp_to_datetime(value: int, path: str) -> datetime:
     try:
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        return datetime.fromtimestamp(value, tz=UTC)
     except (OverflowError, OSError, ValueError):
         raise MalformedPayload(path, f"timestamp out of range: {value}") from None
 
@@ -157,9 +157,9 @@ def parse_iso_datetime(value: str, path: str) -> datetime:
     if parsed.tzinfo is None:
         # Adyen always sends an offset; a naive value is taken as UTC rather
         # than as the server's local time, which would be arbitrary.
-        return parsed.replace(tzinfo=timezone.utc)
+        return parsed.replace(tzinfo=UTC)
     try:
-        return parsed.astimezone(timezone.utc)
+        return parsed.astimezone(UTC)
     except (OverflowError, ValueError):
         raise MalformedPayload(path, f"date out of range {value!r}") from None
 

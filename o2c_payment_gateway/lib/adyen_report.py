@@ -36,7 +36,7 @@ import csv
 import io
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -146,7 +146,7 @@ class _Batch:
 def _tz(name: str, where: str):
     name = name.strip()
     if not name:
-        return timezone.utc
+        return UTC
     if name.upper() in _TZ_OFFSETS:
         return timezone(timedelta(minutes=_TZ_OFFSETS[name.upper()]))
     try:
@@ -155,7 +155,7 @@ def _tz(name: str, where: str):
         _logger.warning(
             "Adyen report %s: unknown time zone %s, taken as UTC", where, name
         )
-        return timezone.utc
+        return UTC
 
 
 def _row_datetime(text: str, tz_name: str, where: str) -> datetime:
@@ -167,7 +167,7 @@ def _row_datetime(text: str, tz_name: str, where: str) -> datetime:
         ) from None
     if naive.tzinfo is None:
         naive = naive.replace(tzinfo=_tz(tz_name, where))
-    return naive.astimezone(timezone.utc)
+    return naive.astimezone(UTC)
 
 
 def parse_settlement_report(
@@ -187,7 +187,8 @@ def parse_settlement_report(
         except (UnicodeDecodeError, TypeError):
             raise MalformedPayload("row 1", "report is not UTF-8 text") from None
     text = text.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a stray quote means a corrupt file, not a value to guess at.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
         while header is not None and not any(cell.strip() for cell in header):

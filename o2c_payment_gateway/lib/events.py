@@ -30,9 +30,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation, localcontext
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 _logger = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class UnknownGateway(GatewayError):
 # ---------------------------------------------------------------------------
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What happened, independently of the gateway.
 
     ``FEE`` is reserved for fee-only events: neither Stripe nor Adyen send one
@@ -133,9 +133,6 @@ class Kind(str, Enum):
     PAYOUT_FAILED = "payout_failed"
     FEE = "fee"
     IGNORED = "ignored"
-
-    def __str__(self) -> str:  # pragma: no cover - cosmetic
-        return self.value
 
 
 # ---------------------------------------------------------------------------
@@ -342,8 +339,8 @@ def _as_utc(value: datetime) -> datetime:
     if not isinstance(value, datetime):
         raise MalformedPayload("occurred_at", f"not a datetime: {value!r}")
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def parse_decimal(text: str, path: str) -> Decimal:

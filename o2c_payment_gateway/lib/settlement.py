@@ -29,6 +29,8 @@ with ``refunds`` and ``disputes`` positive numbers (money lost) and
 ``adjustments`` signed. :meth:`Settlement.check_sums` returns the left-hand
 side minus ``net``; anything but zero means a missing page, a line in the
 wrong payout, or a gateway-side correction that must be looked at.
+:attr:`Settlement.is_consistent` also requires every line to satisfy
+``net == gross - fee``.
 """
 
 from __future__ import annotations
@@ -165,7 +167,13 @@ class Settlement:
 
     @property
     def is_consistent(self) -> bool:
-        return self.check_sums() == 0
+        """The payout matches the lines AND every line matches itself.
+
+        Both are needed: a line whose stated net differs from ``gross - fee``
+        leaves :meth:`check_sums` at zero when the payout was computed from
+        the stated nets.
+        """
+        return self.check_sums() == 0 and not self.inconsistent_lines()
 
     def lines_of(self, kind: str) -> list[SettlementLine]:
         return [line for line in self.lines if line.kind == kind]
