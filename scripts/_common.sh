@@ -41,7 +41,7 @@ install_python_deps() {
         | grep -v -E "^(WARNING|ERROR: pip's dependency resolver|.*odoo==19)" || true
     "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-deps -r "$REPO_DIR/requirements-addons.txt" 2>&1 \
         | grep -v -E "^WARNING" || true
-    "$PYTHON" -c "import odoo.addons.queue_job, openupgradelib, pytest_odoo, cryptography.fernet" \
+    "$PYTHON" -c "import importlib.metadata as m; m.version('odoo-addon-queue_job'); import openupgradelib, pytest_odoo, cryptography.fernet, jsonschema, rapidfuzz" \
         || die "Python dependencies are missing after 'pip install -r requirements.txt'."
 }
 

@@ -48,9 +48,13 @@ fi
 
 echo "== Loading sample orders and events"
 "$PYTHON" -m odoo shell -c "$CONF" -d "$DB" --log-level=warn --no-http <<'PY'
-loader = getattr(env["o2c.connection"], "_o2c_load_demo_data", None)
-if loader:
-    loader()
+conn = env.ref("o2c_integration.demo_connection_webshop", raise_if_not_found=False)
+if conn and hasattr(conn, "action_o2c_load_demo_orders"):
+    conn.action_o2c_load_demo_orders()  # queued: the job runner processes them after start
+    if not conn.webhook_secret_ids:
+        env["o2c.connection.secret"].create(
+            {"connection_id": conn.id, "name": "demo", "secret": "whsec_demo_o2c"})
+    print("Demo web shop webhook:", conn.webhook_url, "(HMAC secret: whsec_demo_o2c)")
 env.cr.commit()
 PY
 
