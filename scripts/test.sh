@@ -27,8 +27,10 @@ echo "== Running the tests"
 cd "$REPO_DIR"
 export HYPOTHESIS_STORAGE_DIRECTORY="${HYPOTHESIS_STORAGE_DIRECTORY:-/tmp/o2c-hypothesis}"
 set +e
+targets=(o2c_integration/tests o2c_bank_feed/tests o2c_payment_gateway/tests)
+if compgen -G "tests/test_*.py" > /dev/null; then targets+=(tests); fi
 "$PYTHON" -m pytest -p no:cacheprovider --odoo-database="$DB" --odoo-addons-path="$ADDONS_PATH" \
-    --odoo-http -q -ra o2c_integration/tests o2c_bank_feed/tests o2c_payment_gateway/tests tests "$@"
+    --odoo-http -q -ra "${targets[@]}" "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then
