@@ -45,8 +45,14 @@ install_python_deps() {
         || die "Python dependencies are missing after 'pip install -r requirements.txt'."
 }
 
+# odoo-bin when the tree has it: with workers, Odoo re-executes sys.argv[0], which breaks
+# under "python3 -m odoo" (odoo/__main__.py uses a relative import).
+odoo_launcher() {
+    if [ -f "$ODOO_ROOT/odoo-bin" ]; then echo "$PYTHON $ODOO_ROOT/odoo-bin"; else echo "$PYTHON -m odoo"; fi
+}
+
 odoo_bin() {
-    "$PYTHON" -m odoo --db_host="$PGHOST" --db_port="$PGPORT" --db_user="$PGUSER" \
+    $(odoo_launcher) --db_host="$PGHOST" --db_port="$PGPORT" --db_user="$PGUSER" \
         --addons-path="$ADDONS_PATH" "$@"
 }
 

@@ -40,14 +40,14 @@ CONF
 
 if db_exists "$DB"; then
     echo "== Database '$DB' exists: updating the addons"
-    "$PYTHON" -m odoo -c "$CONF" -d "$DB" -u "$O2C_ADDONS" --stop-after-init --log-level=warn
+    $(odoo_launcher) -c "$CONF" -d "$DB" -u "$O2C_ADDONS" --stop-after-init --log-level=warn
 else
     echo "== Creating database '$DB' with $O2C_ADDONS and demo data (a few minutes)"
-    "$PYTHON" -m odoo -c "$CONF" -d "$DB" -i "$O2C_ADDONS" --with-demo --stop-after-init --log-level=warn
+    $(odoo_launcher) -c "$CONF" -d "$DB" -i "$O2C_ADDONS" --with-demo --stop-after-init --log-level=warn
 fi
 
 echo "== Loading sample orders and events"
-"$PYTHON" -m odoo shell -c "$CONF" -d "$DB" --log-level=warn --no-http <<'PY'
+$(odoo_launcher) shell -c "$CONF" -d "$DB" --log-level=warn --no-http <<'PY'
 conn = env.ref("o2c_integration.demo_connection_webshop", raise_if_not_found=False)
 if conn and hasattr(conn, "action_o2c_load_demo_orders"):
     conn.action_o2c_load_demo_orders()  # queued: the job runner processes them after start
@@ -66,4 +66,4 @@ cat <<MSG
   (Ctrl-C stops it; the database '$DB' is kept for the next start.)
 
 MSG
-exec "$PYTHON" -m odoo -c "$CONF" -d "$DB"
+exec $(odoo_launcher) -c "$CONF" -d "$DB"
