@@ -7,12 +7,28 @@ content (see ``lib/audit_chain.py``). The ORM refuses ``write`` and ``unlink`` f
 everyone, including the superuser, and a PostgreSQL trigger refuses ``UPDATE`` and
 ``DELETE`` on the table so that raw SQL cannot edit history either. Whoever bypasses
 both (a database owner disabling the trigger) is caught by :meth:`action_verify_chain`.
+
+Appending is two-phase so that audited work never serialises on the chain:
+
+1. :meth:`_log` inserts the entry's content in the caller's transaction (it commits or
+   rolls back with the change it describes) without any lock;
+2. :meth:`_seal_pending` gives committed entries their chain position, previous hash
+   and hash, in id order, under an advisory lock, in a short READ COMMITTED
+   transaction of its own run right after the caller commits (and by a cron for
+   whatever a crash left unsealed). Sealing inside the caller's REPEATABLE READ
+   transaction would be wrong: its snapshot predates the lock wait, so two workers
+   would both extend the same "last" entry.
+
+The trigger lets an UPDATE through only when it seals an unsealed entry without
+touching its content.
 """
 
 import json
 import logging
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.modules.registry import Registry
+from odoo.sql_db import Cursor
 from odoo.exceptions import UserError
 
 from ..lib.audit_chain import GENESIS, canonical_json, compute_hash, verify_chain
@@ -27,10 +43,14 @@ _CHAIN_LOCK_KEY = 0x02C_A0D1
 class O2cAuditLog(models.Model):
     _name = "o2c.audit.log"
     _description = "O2C Audit Log Entry"
-    _order = "sequence desc"
+    _order = "sequence desc, id desc"
     _rec_name = "summary"
 
-    sequence = fields.Integer(required=True, readonly=True, index=True)
+    sequence = fields.Integer(
+        readonly=True, index=True, copy=False,
+        help="Position in the hash chain; empty until the entry is sealed (seconds "
+        "after its transaction commits).",
+    )
     date = fields.Datetime(required=True, readonly=True)
     user_id = fields.Many2one("res.users", readonly=True, ondelete="restrict")
     company_id = fields.Many2one("res.company", readonly=True, ondelete="restrict")
@@ -42,8 +62,9 @@ class O2cAuditLog(models.Model):
     )
     summary = fields.Char(required=True, readonly=True)
     data = fields.Text(readonly=True, help="Canonical JSON of the details")
-    prev_hash = fields.Char(readonly=True, required=True)
-    hash = fields.Char(readonly=True, required=True, index=True)
+    prev_hash = fields.Char(readonly=True)
+    hash = fields.Char(readonly=True, index=True)
+    sealed = fields.Boolean(compute="_compute_sealed", search="_search_sealed")
 
     _sequence_uniq = models.Constraint(
         "UNIQUE(sequence)", "Audit log sequence numbers are unique."
@@ -57,6 +78,17 @@ class O2cAuditLog(models.Model):
             """
             CREATE OR REPLACE FUNCTION o2c_audit_log_refuse_change() RETURNS trigger AS $$
             BEGIN
+                -- sealing: an unsealed entry gets its chain fields, content untouched
+                IF TG_OP = 'UPDATE' AND OLD.hash IS NULL AND OLD.sequence IS NULL
+                   AND NEW.hash IS NOT NULL AND NEW.sequence IS NOT NULL
+                   AND (NEW.id, NEW.date, NEW.user_id, NEW.company_id, NEW.action,
+                        NEW.res_model, NEW.res_id, NEW.event_id, NEW.summary, NEW.data)
+                       IS NOT DISTINCT FROM
+                       (OLD.id, OLD.date, OLD.user_id, OLD.company_id, OLD.action,
+                        OLD.res_model, OLD.res_id, OLD.event_id, OLD.summary, OLD.data)
+                THEN
+                    RETURN NEW;
+                END IF;
                 RAISE EXCEPTION 'o2c_audit_log is append-only: % refused', TG_OP
                     USING ERRCODE = 'insufficient_privilege';
             END
@@ -65,8 +97,23 @@ class O2cAuditLog(models.Model):
             CREATE TRIGGER o2c_audit_log_append_only
                 BEFORE UPDATE OR DELETE ON o2c_audit_log
                 FOR EACH ROW EXECUTE FUNCTION o2c_audit_log_refuse_change();
+            CREATE INDEX IF NOT EXISTS o2c_audit_log_unsealed_idx
+                ON o2c_audit_log (id) WHERE sequence IS NULL;
             """
         )
+
+    # --- COMPUTE
+
+    @api.depends("hash")
+    def _compute_sealed(self):
+        for entry in self:
+            entry.sealed = bool(entry.hash)
+
+    def _search_sealed(self, operator, value):
+        if operator not in ("=", "!="):
+            return NotImplemented
+        positive = (operator == "=") == bool(value)
+        return [("hash", "!=" if positive else "=", False)]
 
     # --- CRUD
 
@@ -119,21 +166,12 @@ class O2cAuditLog(models.Model):
                 data={"note": exc.resolution_note})
         """
         records = records[:1] if records else None
-        cr = self.env.cr
-        self.env.flush_all()
-        cr.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-        cr.execute(
-            "SELECT sequence, hash FROM o2c_audit_log ORDER BY sequence DESC LIMIT 1"
-        )
-        row = cr.fetchone()
-        last_seq, prev_hash = row if row else (0, GENESIS)
         company = (
             records.company_id
             if records is not None and "company_id" in records._fields
             else self.env.company
         )
         vals = {
-            "sequence": last_seq + 1,
             "date": fields.Datetime.now(),
             "user_id": self.env.uid,
             "company_id": company.id or False,
@@ -143,12 +181,87 @@ class O2cAuditLog(models.Model):
             "event_id": event.id if event else False,
             "summary": summary,
             "data": canonical_json(data).decode() if data is not None else False,
-            "prev_hash": prev_hash,
         }
-        vals["hash"] = compute_hash(prev_hash, self._hash_content(vals))
         entry = self.sudo().with_context(o2c_audit_append=True).create(vals)
-        entry.flush_recordset()
+        self._schedule_seal()
         return entry
+
+    def _schedule_seal(self):
+        """Seal this transaction's entries right after it commits (once per commit)."""
+        cr = self.env.cr
+        if cr.postcommit.data.get("o2c_audit_seal"):
+            return
+        cr.postcommit.data["o2c_audit_seal"] = True
+        dbname = cr.dbname
+
+        @cr.postcommit.add
+        def _seal():
+            try:
+                self._seal_in_new_transaction(dbname)
+            except Exception:  # noqa: BLE001 - the cron seals what this missed
+                _logger.exception("O2C audit: sealing after commit failed; the cron will retry")
+
+    @api.model
+    def _seal_in_new_transaction(self, dbname=None):
+        """Seal committed entries in a short READ COMMITTED transaction of its own."""
+        registry = Registry(dbname or self.env.cr.dbname)
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            if not isinstance(cr, Cursor):
+                # HttpCase: every cursor is the test's own transaction, alone
+                return env["o2c.audit.log"]._seal_pending()
+            # must be the first statement: reads after the lock must see every
+            # entry committed before it was granted
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            return env["o2c.audit.log"]._seal_pending()
+
+    @api.model
+    def _seal_pending(self, limit=10000):
+        """Chain the unsealed entries visible to this transaction, in id order.
+
+        Safe in a transaction that takes no snapshot before the lock (READ COMMITTED,
+        see :meth:`_seal_in_new_transaction`) or that is alone (tests, the cron).
+        Returns the number of entries sealed.
+        """
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+        cr.execute(
+            "SELECT id, date, user_id, company_id, action, res_model, res_id, event_id, "
+            "summary, data FROM o2c_audit_log WHERE sequence IS NULL ORDER BY id LIMIT %s "
+            "FOR UPDATE SKIP LOCKED",
+            [limit],
+        )
+        pending = cr.dictfetchall()
+        if not pending:
+            return 0
+        cr.execute(
+            "SELECT sequence, hash FROM o2c_audit_log WHERE sequence IS NOT NULL "
+            "ORDER BY sequence DESC LIMIT 1"
+        )
+        row = cr.fetchone()
+        last_seq, prev_hash = row if row else (0, GENESIS)
+        updates = []
+        for row in pending:
+            last_seq += 1
+            row["sequence"] = last_seq
+            entry_hash = compute_hash(prev_hash, self._hash_content(row))
+            updates.append((row["id"], last_seq, prev_hash, entry_hash))
+            prev_hash = entry_hash
+        cr.execute(
+            "UPDATE o2c_audit_log AS a SET sequence = v.seq, prev_hash = v.prev, hash = v.h "
+            "FROM (VALUES " + ", ".join(["(%s, %s, %s, %s)"] * len(updates)) + ") "
+            "AS v(id, seq, prev, h) WHERE a.id = v.id",
+            [value for update in updates for value in update],
+        )
+        self.invalidate_model()
+        return len(updates)
+
+    @api.model
+    def _cron_seal_pending(self):
+        """Seal what a crash between commit and sealing left behind."""
+        while self._seal_in_new_transaction() >= 10000:
+            pass
 
     def _iter_chain(self, batch=5000):
         """Stream (id, prev_hash, hash, content) in chain order without an ORM cache."""
@@ -193,10 +306,17 @@ class O2cAuditLog(models.Model):
             kind = "danger"
             _logger.error("O2C audit chain broken at entry id=%s", broken.id)
         else:
-            count = self.sudo().search_count([])
+            count = self.sudo().search_count([("sealed", "=", True)])
+            pending = self.sudo().search_count([("sealed", "=", False)])
             message = self.env._(
                 "The audit chain is intact (%(count)s entries verified).", count=count
             )
+            if pending:
+                message += " " + self.env._(
+                    "%(pending)s newer entries are not sealed yet (sealed right after "
+                    "their transaction commits, else by the sealing cron).",
+                    pending=pending,
+                )
             kind = "success"
         return {
             "type": "ir.actions.client",

@@ -10,8 +10,31 @@ from .common import O2cCommon
 class TestAuditLog(O2cCommon):
     def _entries(self, n=3):
         Audit = self.env["o2c.audit.log"]
-        return [Audit._log("test.action", f"entry {i}", records=self.connection,
-                           data={"i": i, "amount": "10.00"}) for i in range(n)]
+        entries = [Audit._log("test.action", f"entry {i}", records=self.connection,
+                              data={"i": i, "amount": "10.00"}) for i in range(n)]
+        Audit._seal_pending()
+        return entries
+
+    def test_entries_are_sealed_in_id_order(self):
+        Audit = self.env["o2c.audit.log"]
+        entry = Audit._log("test.action", "pending", records=self.connection)
+        # appended without a chain position: no lock held by the audited transaction
+        self.assertFalse(entry.sequence)
+        self.assertFalse(entry.sealed)
+        self.assertIn(entry, Audit.search([("sealed", "=", False)]))
+        self.assertGreaterEqual(Audit._seal_pending(), 1)
+        self.assertTrue(entry.sealed)
+        self.assertTrue(entry.sequence and entry.prev_hash and entry.hash)
+        self.assertEqual(Audit._seal_pending(), 0)
+        self.assertFalse(Audit._verify_chain())
+
+    def test_trigger_refuses_content_change_while_unsealed(self):
+        entry = self.env["o2c.audit.log"]._log("test.action", "pending")
+        self.env.flush_all()
+        with self.assertRaises(psycopg2.Error), self.cr.savepoint():
+            self.cr.execute(
+                "UPDATE o2c_audit_log SET summary = 'x', sequence = 999999, hash = 'h', "
+                "prev_hash = 'p' WHERE id = %s", [entry.id])
 
     def test_chain_links_and_verifies(self):
         first, second, third = self._entries()

@@ -22,8 +22,8 @@ class TestConcurrentDelivery(O2cTestMixin, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # No fixtures in the test transaction: it would hold the audit chain's lock
-        # (taken by any audited write) and block the committing workers below.
+        # No fixtures in the test transaction: the committing workers below must not
+        # wait on rows it holds.
         cls._o2c_setup_keys()
         cls.run_id = uuid.uuid4().hex[:10]
         # the connection must be visible to other transactions: commit it for real
@@ -112,3 +112,38 @@ class TestConcurrentDelivery(O2cTestMixin, TransactionCase):
         with self.registry.cursor() as cr:
             cr.execute("SELECT state, attempts FROM o2c_event WHERE id = %s", [event_id])
             self.assertEqual(cr.fetchone(), ("done", 1))
+
+    def test_concurrent_audited_transactions_chain_once(self):
+        """Two workers audit and commit at the same time: one chain, no fork, no error.
+
+        A regression test: sealing inside the worker's REPEATABLE READ transaction
+        read a "last entry" older than the lock wait and collided on the sequence.
+        """
+        marker = f"conc-audit-{self.run_id}"
+
+        def audit(env):
+            entry = env["o2c.audit.log"]._log("test.concurrent", marker)
+            return entry.id
+
+        results = {}
+        threads = [
+            threading.Thread(target=self._in_new_cursor, args=(audit, results, i, 0.3))
+            for i in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        self.assertTrue(all(isinstance(r, int) for r in results.values()), results)
+        with self.registry.cursor() as cr:
+            # sealed right after each commit, by the committing worker itself
+            cr.execute(
+                "SELECT sequence, prev_hash, hash FROM o2c_audit_log WHERE summary = %s",
+                [marker],
+            )
+            rows = cr.fetchall()
+            self.assertEqual(len(rows), 4)
+            self.assertTrue(all(seq and prev and digest for seq, prev, digest in rows), rows)
+            self.assertEqual(len({row[0] for row in rows}), 4)
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.assertFalse(env["o2c.audit.log"]._verify_chain())
