@@ -24,7 +24,9 @@
         "views/o2c_event_views.xml",
         "views/o2c_exception_views.xml",
         "views/o2c_audit_log_views.xml",
+        "data/o2c_order_data.xml",
+        "views/o2c_order_views.xml",
         "views/o2c_menus.xml",
     ],
-    "demo": [],
+    "demo": ["demo/o2c_order_demo.xml"],
 }

@@ -3,3 +3,15 @@ from . import o2c_audit_log
 from . import o2c_connection
 from . import o2c_event
 from . import o2c_exception
+from . import o2c_binding
+from . import o2c_order_mapping
+from . import o2c_order_connection
+from . import o2c_order_status
+from . import o2c_order_credit
+from . import o2c_order_mapper
+from . import o2c_order_sync
+from . import o2c_order_event
+from . import o2c_order_demo
+from . import res_partner
+from . import sale_order
+from . import account_move

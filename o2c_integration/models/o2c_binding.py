@@ -7,9 +7,9 @@ A binding says "record ``res_id`` of ``model`` is the source system's ``external
 makes five deliveries, a replay, a re-pull or two concurrent workers create one sale
 order (or one customer): the handler INSERTS the binding FIRST, before it creates the
 record, in the same transaction. Whoever loses the insert either sees the winner's row
-(then it updates instead of creating) or, if the winner has not committed yet / committed
-after the loser's snapshot, gets a :class:`RetryableError` and is retried by the event
-machinery a few seconds later, when the row is visible.
+(then it updates instead of creating) or, if the winner has not committed yet or
+committed after the loser's snapshot, gets a :class:`RetryableError` and is retried by
+the event machinery a few seconds later, when the row is visible.
 
 The binding also remembers what was applied last (content hash, lines signature, the
 source's ``source_updated_at``) so that identical re-sends change nothing and stale
@@ -49,7 +49,9 @@ class O2cBinding(models.Model):
         "tombstone (an order cancelled at the source before we ever saw it).",
     )
     record_name = fields.Char(compute="_compute_record_name")
-    content_hash = fields.Char(readonly=True, help="content_hash() of the last applied order")
+    content_hash = fields.Char(
+        readonly=True, help="content_hash() of the last applied order"
+    )
     lines_signature = fields.Char(readonly=True)
     source_updated_at = fields.Datetime(
         readonly=True, help="source_updated_at of the last applied document (UTC)"
@@ -106,18 +108,27 @@ class O2cBinding(models.Model):
             return existing, False
         try:
             with self.env.cr.savepoint():
-                binding = self.sudo().create({
-                    "connection_id": connection.id,
-                    "model": model,
-                    "external_id": external_id,
-                    "res_id": 0,
-                })
+                binding = self.sudo().create(
+                    {
+                        "connection_id": connection.id,
+                        "model": model,
+                        "external_id": external_id,
+                        "res_id": 0,
+                    }
+                )
                 self.env.flush_all()
-        except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure) as exc:
+        except (
+            psycopg2.errors.UniqueViolation,
+            psycopg2.errors.SerializationFailure,
+        ) as exc:
             # The winner committed after our snapshot (REPEATABLE READ): its row is
             # invisible to us until the next transaction. Retry shortly.
-            _logger.info("O2C binding %s/%s/%s created concurrently: retrying",
-                         connection.id, model, external_id)
+            _logger.info(
+                "O2C binding %s/%s/%s created concurrently: retrying",
+                connection.id,
+                model,
+                external_id,
+            )
             raise O2cConcurrentUpdate(
                 f"{model} {external_id} is being created by another worker",
                 retry_after=5,

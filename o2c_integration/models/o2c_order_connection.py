@@ -37,8 +37,13 @@ ACTION_EVENT_TYPES = {
     "cancel": "order.cancelled",
 }
 ORDER_EVENT_TYPES = tuple(ACTION_EVENT_TYPES.values())
-_CRON_FIELDS = {"active", "order_flow_enabled", "order_pull_path", "order_pull_interval",
-                "name"}
+_CRON_FIELDS = {
+    "active",
+    "order_flow_enabled",
+    "order_pull_path",
+    "order_pull_interval",
+    "name",
+}
 
 
 def order_event_key(doc):
@@ -48,6 +53,8 @@ def order_event_key(doc):
     an identical re-send is a duplicate and a changed order a new event. A document
     that does not validate is keyed by the hash of its canonical JSON: it is stored
     anyway and fails at processing with the list of its violations (nothing lost).
+    The hash is cut to 128 bits (32 hex digits): ample against collisions between the
+    versions of one order, and short enough to read in the event list.
     """
     try:
         order = validate_order(doc)
@@ -55,11 +62,15 @@ def order_event_key(doc):
         canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
         action = doc.get("action") if isinstance(doc.get("action"), str) else "create"
         ext = doc.get("external_id") if isinstance(doc.get("external_id"), str) else "?"
-        return (
-            ACTION_EVENT_TYPES.get(action, "order.created"),
-            f"order:{ext[:200]}:{content_hash(canonical.encode())}",
-        )
-    return ACTION_EVENT_TYPES[order.action], f"order:{order.external_id}:{order.content_hash()}"
+        digest = content_hash(canonical.encode())
+        return ACTION_EVENT_TYPES.get(action, "order.created"), _key(ext[:200], digest)
+    return ACTION_EVENT_TYPES[order.action], _key(
+        order.external_id, order.content_hash()
+    )
+
+
+def _key(external_id, digest):
+    return f"order:{external_id}:{digest[:32]}"
 
 
 def parse_json_exact(text):
@@ -75,41 +86,56 @@ class O2cConnection(models.Model):
     _inherit = "o2c.connection"
 
     order_flow_enabled = fields.Boolean(
-        string="Order Flow", tracking=True,
+        string="Order Flow",
+        tracking=True,
         help="Turn orders received from this source into sale orders and invoices.",
     )
     order_invoice_policy = fields.Selection(
         [("post", "Post the invoice at once"), ("delivery", "Invoice at delivery")],
-        string="Invoicing", default="post", required=True, tracking=True,
-        help="Post the invoice at once: the confirmed order is invoiced and the invoice "
-        "posted right away.\nInvoice at delivery: the order is confirmed only; a "
-        "scheduled action invoices it once every goods line is delivered.",
+        string="Invoicing",
+        default="post",
+        required=True,
+        tracking=True,
+        help="Post the invoice at once: the confirmed order is invoiced and the "
+        "invoice posted right away.\nInvoice at delivery: the order is confirmed "
+        "only; a scheduled action invoices it once every goods line is delivered.",
     )
     order_credit_check = fields.Boolean(
-        string="Credit Control", default=True, tracking=True,
+        string="Credit Control",
+        default=True,
+        tracking=True,
         help="Hold orders that take the customer over the credit limit (Odoo's partner "
         "credit limit), or whose customer is flagged 'credit hold'.",
     )
     order_team_id = fields.Many2one("crm.team", string="Sales Team")
     order_pricelist_id = fields.Many2one(
-        "product.pricelist", string="Pricelist",
+        "product.pricelist",
+        string="Pricelist",
         help="Used when its currency is the order's; otherwise a pricelist in the "
         "order's currency is looked up.",
     )
     order_shipping_product_id = fields.Many2one(
-        "product.product", string="Shipping Product",
-        help="Service product of the shipping line when the order gives no shipping SKU.",
+        "product.product",
+        string="Shipping Product",
+        help="Service product of the shipping line when the order has no shipping SKU",
     )
     order_pull_path = fields.Char(
-        string="Pull Path", help="e.g. /api/orders: GET with ?cursor=..&limit=.. "
+        string="Pull Path",
+        help="e.g. /api/orders: GET with ?cursor=..&limit=.. "
         "answering {orders: [...], next_cursor, has_more}. Empty: webhooks only.",
     )
-    order_pull_cursor = fields.Char(string="Pull Cursor", copy=False,
-                                    help="Bookmark of the last page pulled.")
+    order_pull_cursor = fields.Char(
+        string="Pull Cursor", copy=False, help="Bookmark of the last page pulled."
+    )
     order_pull_page_size = fields.Integer(string="Page Size", default=100)
     order_pull_interval = fields.Integer(string="Pull Every (min)", default=15)
-    order_pull_cron_id = fields.Many2one("ir.cron", string="Pull Schedule", copy=False,
-                                         readonly=True, ondelete="set null")
+    order_pull_cron_id = fields.Many2one(
+        "ir.cron",
+        string="Pull Schedule",
+        copy=False,
+        readonly=True,
+        ondelete="set null",
+    )
     order_last_pull_at = fields.Datetime(string="Last Pull", readonly=True, copy=False)
     order_status_path = fields.Char(
         string="Status Callback Path",
@@ -118,16 +144,24 @@ class O2cConnection(models.Model):
         "status is sent.",
     )
     tax_mapping_ids = fields.One2many("o2c.tax.mapping", "connection_id")
-    payment_term_mapping_ids = fields.One2many("o2c.payment.term.mapping", "connection_id")
-    fiscal_position_mapping_ids = fields.One2many("o2c.fiscal.position.mapping",
-                                                  "connection_id")
+    payment_term_mapping_ids = fields.One2many(
+        "o2c.payment.term.mapping", "connection_id"
+    )
+    fiscal_position_mapping_ids = fields.One2many(
+        "o2c.fiscal.position.mapping", "connection_id"
+    )
     order_count = fields.Integer(compute="_compute_order_count", string="Orders")
 
     # --- COMPUTE METHODS
 
     def _compute_order_count(self):
-        counts = dict(self.env["sale.order"]._read_group(
-            [("o2c_connection_id", "in", self.ids)], ["o2c_connection_id"], ["__count"]))
+        counts = dict(
+            self.env["sale.order"]._read_group(
+                [("o2c_connection_id", "in", self.ids)],
+                ["o2c_connection_id"],
+                ["__count"],
+            )
+        )
         for rec in self:
             rec.order_count = counts.get(rec, 0)
 
@@ -155,7 +189,9 @@ class O2cConnection(models.Model):
         """One scheduled action per connection that pulls orders (created on demand)."""
         model_id = self.env["ir.model"]._get_id("o2c.connection")
         for conn in self.sudo():
-            wanted = bool(conn.active and conn.order_flow_enabled and conn.order_pull_path)
+            wanted = bool(
+                conn.active and conn.order_flow_enabled and conn.order_pull_path
+            )
             vals = {
                 "name": f"O2C: pull orders from {conn.name}",
                 "interval_number": max(conn.order_pull_interval, 1),
@@ -165,13 +201,19 @@ class O2cConnection(models.Model):
             if conn.order_pull_cron_id:
                 conn.order_pull_cron_id.write(vals)
             elif wanted:
-                conn.order_pull_cron_id = self.env["ir.cron"].sudo().create({
-                    **vals,
-                    "model_id": model_id,
-                    "state": "code",
-                    "code": f"model.browse({conn.id})._cron_o2c_pull_orders()",
-                    "user_id": self.env.ref("base.user_root").id,
-                })
+                conn.order_pull_cron_id = (
+                    self.env["ir.cron"]
+                    .sudo()
+                    .create(
+                        {
+                            **vals,
+                            "model_id": model_id,
+                            "state": "code",
+                            "code": f"model.browse({conn.id})._cron_o2c_pull_orders()",
+                            "user_id": self.env.ref("base.user_root").id,
+                        }
+                    )
+                )
 
     # --- WEBHOOK HOOKS
 
@@ -187,15 +229,21 @@ class O2cConnection(models.Model):
             return super()._o2c_parse_webhook(body, headers)
         text = body.decode("utf-8")
         data = parse_json_exact(text)
-        if not (isinstance(data, dict) and "schema_version" in data
-                and "external_id" in data and "type" not in data):
+        if not (
+            isinstance(data, dict)
+            and "schema_version" in data
+            and "external_id" in data
+            and "type" not in data
+        ):
             return super()._o2c_parse_webhook(body, headers)
         event_type, external_id = order_event_key(data)
-        return [{
-            "event_type": headers.get("X-O2C-Event-Type") or event_type,
-            "external_id": headers.get("X-O2C-Event-Id") or external_id,
-            "payload": text,
-        }]
+        return [
+            {
+                "event_type": headers.get("X-O2C-Event-Type") or event_type,
+                "external_id": headers.get("X-O2C-Event-Id") or external_id,
+                "payload": text,
+            }
+        ]
 
     # --- PULL
 
@@ -217,21 +265,30 @@ class O2cConnection(models.Model):
             params = {"limit": max(self.order_pull_page_size, 1)}
             if cursor:
                 params["cursor"] = cursor
-            response = self._o2c_request("GET", self.order_pull_path, params=params,
-                                         event_type="order.pull")
+            response = self._o2c_request(
+                "GET", self.order_pull_path, params=params, event_type="order.pull"
+            )
             try:
                 data = parse_json_exact(response.text)
                 orders = data.get("orders", [])
             except (ValueError, AttributeError) as exc:
-                raise UserError(self.env._(
-                    "The order pull of %(c)s answered something that is not an order "
-                    "page: %(e)s", c=self.name, e=str(exc)[:200])) from exc
+                raise UserError(
+                    self.env._(
+                        "The order pull of %(c)s answered something that is not an "
+                        "order page: %(e)s",
+                        c=self.name,
+                        e=str(exc)[:200],
+                    )
+                ) from exc
             for doc in orders:
                 if not isinstance(doc, dict):
                     continue
                 event_type, external_id = order_event_key(doc)
                 _event, created = Event._store_inbound(
-                    self, event_type, external_id, dump_json_exact(doc),
+                    self,
+                    event_type,
+                    external_id,
+                    dump_json_exact(doc),
                     correlation_id=f"pull:{self.id}:{cursor or ''}",
                 )
                 stored += int(created)
@@ -255,11 +312,16 @@ class O2cConnection(models.Model):
             self.env["o2c.exception"]._raise(
                 "connection_down",
                 self.env._("Order pull from %(c)s failed", c=self.name),
-                dedup_key=key, severity="high", connection=self, record=self,
+                dedup_key=key,
+                severity="high",
+                connection=self,
+                record=self,
                 description=str(exc)[:2000],
             )
             return 0
-        self.env["o2c.exception"]._close_by_key(key, self.env._("The order pull works again."))
+        self.env["o2c.exception"]._close_by_key(
+            key, self.env._("The order pull works again.")
+        )
         return count
 
     # --- PUBLIC ACTIONS

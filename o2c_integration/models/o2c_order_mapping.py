@@ -25,7 +25,8 @@ class O2cTaxMapping(models.Model):
         "account.tax",
         required=True,
         ondelete="restrict",
-        domain="[('type_tax_use', '=', 'sale'), ('company_id', 'parent_of', company_id)]",
+        domain="[('type_tax_use', '=', 'sale'), "
+        "('company_id', 'parent_of', company_id)]",
     )
 
     _code_uniq = models.UniqueIndex(
@@ -43,7 +44,9 @@ class O2cPaymentTermMapping(models.Model):
     )
     company_id = fields.Many2one(related="connection_id.company_id", store=True)
     code = fields.Char(required=True, help="Payment terms code as sent, e.g. 30_DAYS")
-    payment_term_id = fields.Many2one("account.payment.term", required=True, ondelete="restrict")
+    payment_term_id = fields.Many2one(
+        "account.payment.term", required=True, ondelete="restrict"
+    )
 
     _code_uniq = models.UniqueIndex(
         "(connection_id, code)", "A payment terms code is mapped once per connection."
@@ -68,7 +71,9 @@ class O2cFiscalPositionMapping(models.Model):
     company_id = fields.Many2one(related="connection_id.company_id", store=True)
     country_id = fields.Many2one("res.country", required=True, ondelete="cascade")
     fiscal_position_id = fields.Many2one(
-        "account.fiscal.position", required=True, ondelete="cascade",
+        "account.fiscal.position",
+        required=True,
+        ondelete="cascade",
         domain="[('company_id', 'parent_of', company_id)]",
     )
 
