@@ -35,20 +35,44 @@ RAW_LIMIT = 2048
 #: OFX (rounding of derived original amounts). Anything absent has 2.
 _CURRENCY_DECIMALS = {
     **dict.fromkeys(
-        "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(),
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
         0,
     ),
-    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
-    **dict.fromkeys("CLF UYW".split(), 4),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
 }
 
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 _IBAN_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")
 _BIC_RE = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
-_WS_RE = re.compile(r"\s+")
+# "A" -> "10" ... "Z" -> "35", the ISO 7064 mod 97-10 letter substitution
+_LETTER_DIGITS = str.maketrans({chr(65 + i): str(10 + i) for i in range(26)})
 # At most 30 integer digits: a bank amount never needs more, and the bound keeps
 # adversarial input from building gigantic Decimals.
 _DEC_RE = re.compile(r"^[+-]?[0-9]{1,30}(?:\.[0-9]{0,12})?$|^[+-]?\.[0-9]{1,12}$")
+
+
+def is_digits(text: str) -> bool:
+    """ASCII digits only: ``"²".isdigit()`` is true but ``int("²")`` fails."""
+    return text.isascii() and text.isdigit()
 
 
 def currency_decimals(currency: str | None) -> int:
@@ -65,9 +89,7 @@ def is_valid_iban(value: str | None) -> bool:
     """ISO 13616 check (shape + mod-97), on an already compacted value."""
     if not value or not _IBAN_RE.match(value):
         return False
-    rearranged = value[4:] + value[:4]
-    digits = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(digits) % 97 == 1
+    return int((value[4:] + value[:4]).translate(_LETTER_DIGITS)) % 97 == 1
 
 
 def is_bic(value: str | None) -> bool:
@@ -79,8 +101,7 @@ def compact(value: str | None) -> str | None:
     """Remove every whitespace character; ``None`` when nothing is left."""
     if value is None:
         return None
-    value = _WS_RE.sub("", value)
-    return value or None
+    return "".join(value.split()) or None
 
 
 def normalize_account(value: str | None) -> str | None:
@@ -102,8 +123,7 @@ def clean_text(value: str | None) -> str | None:
     """Collapse whitespace runs to one space; ``None`` for empty text."""
     if value is None:
         return None
-    value = _WS_RE.sub(" ", value).strip()
-    return value or None
+    return " ".join(value.split()) or None
 
 
 def join_text(parts, sep: str = " ") -> str | None:
@@ -140,7 +160,7 @@ def parse_decimal(
     if thousands_separator:
         value = value.replace(thousands_separator, "")
     if decimal_separator != ".":
-        if "." in value and decimal_separator not in (thousands_separator or ""):
+        if "." in value:  # a dot left over is neither separator: ambiguous
             return None
         value = value.replace(decimal_separator, ".")
     if not _DEC_RE.match(value):
@@ -165,17 +185,17 @@ def iso_date(text: str | None) -> date | None:
     if not text:
         return None
     text = text.strip()
-    if len(text) < 10 or (len(text) > 10 and text[10] not in "T "):
+    if len(text) < 10 or text[4] != "-" or text[7] != "-":
+        return None
+    if len(text) > 10 and text[10] not in "T Z+-":  # xs:date may carry a zone
         return None
     head = text[:10]
-    if head[4] != "-" or head[7] != "-":
+    if not head.isascii():
         return None
-    y, m, d = head[:4], head[5:7], head[8:10]
-    if not (y.isdigit() and m.isdigit() and d.isdigit() and y.isascii()):
+    try:
+        return date.fromisoformat(head)
+    except ValueError:
         return None
-    if not (m.isascii() and d.isascii()):
-        return None
-    return make_date(int(y), int(m), int(d))
 
 
 def two_digit_year(yy: int) -> int:

@@ -11,6 +11,7 @@ a precise error if the guess was wrong.
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import logging
 import re
@@ -46,9 +47,11 @@ _EXTENSIONS = {
     "zip": "zip",
 }
 _OFX_RE = re.compile(r"^\s*OFXHEADER\s*:|<\?OFX\b|<OFX>", re.IGNORECASE)
-_CAMT_RE = re.compile(r"camt\.05[234]|<(?:\w+:)?BkToCstmr(?:Stmt|AcctRpt|DbtCdtNtfctn)\b")
+_CAMT_RE = re.compile(
+    r"camt\.05[234]|<(?:\w+:)?BkToCstmr(?:Stmt|AcctRpt|DbtCdtNtfctn)\b"
+)
 _MT940_RE = re.compile(r"(?m)^\s*(?:\{1:|\{4:|:20:|:940:)")
-_BAI2_RE = re.compile(r"^01,[^,\n]*,[^,\n]*,\d{6},")
+_BAI2_RE = re.compile(r"^01,[^,\n]*,[^,\n]*,[0-9]{6},")
 
 
 def _head_text(data: bytes) -> str:
@@ -70,7 +73,7 @@ def _head_text(data: bytes) -> str:
 def _zip_kind(data: bytes) -> str | None:
     try:
         names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+    except Exception:  # zipfile raises many types for a damaged archive
         return None
     if any(n.startswith("xl/") for n in names):
         return "xlsx"
@@ -78,19 +81,26 @@ def _zip_kind(data: bytes) -> str | None:
 
 
 def _looks_tabular(text: str) -> bool:
-    """At least two non-empty lines with the same (>0) count of a delimiter."""
+    """Most lines split into the same number (>1) of fields by one delimiter.
+
+    Quotes are honoured (``"Rent; January"`` is one field) and a few odd
+    lines (bank preamble, totals, a cut last line) are tolerated.
+    """
     if "\x00" in text:
         return False
     printable = sum(1 for ch in text if ch.isprintable() or ch in "\r\n\t")
     if not text or printable / len(text) < 0.95:
         return False
-    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    lines = [ln for ln in text.splitlines()[:30] if ln.strip()]
     if len(lines) < 2:
         return False
-    lines = lines[:-1] if len(lines) > 2 else lines  # last line may be cut
     for delimiter in (";", ",", "\t", "|"):
-        counts = {ln.count(delimiter) for ln in lines}
-        if len(counts) == 1 and counts.pop() > 0:
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:
+            continue
+        mode = max(set(counts), key=counts.count)
+        if mode > 1 and counts.count(mode) >= max(2, len(counts) * 0.6):
             return True
     return False
 

@@ -18,9 +18,20 @@ MT942 has no balances but ``:34F:`` (floor limit, gives the currency),
 debit/credit entries) which, when present, are checked: a mismatch means a
 truncated or corrupt file.
 
-Completeness rule: a statement that has an opening balance must have a
-closing balance. A statement cut before its ``:62F:`` is refused instead of
-being imported with half of its lines.
+Completeness rules (MT940 has no file trailer, so truncation must be caught
+from the structure):
+
+* a statement with an opening balance needs its ``:62F:``; a statement cut
+  before it is refused instead of being imported with half of its lines. The
+  one exception is a message explicitly ended by ``-`` without ``:62F:`` (a
+  bank leaving out the mandatory tag): it is accepted, with a note;
+* a SWIFT envelope opened with ``{1:`` / ``{4:`` must be closed by ``-}``;
+* a lone ``-`` only ends a message when the statement is closed or a tag
+  follows, because wrapped ``:86:`` text can contain a line made of "-".
+
+Lines are numbered as in the file (1-based) in every error. The ``:86:``
+layouts (German ``?20``, ING slash keys, free text) are read by
+:mod:`.mt940_details`.
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ from ._common import (
     clean_text,
     compact,
     is_bic,
+    is_digits,
     is_valid_iban,
     make_date,
     normalize_account,
@@ -48,19 +60,24 @@ _logger = logging.getLogger(__name__)
 __all__ = ["parse_mt940"]
 
 FMT = "mt940"
-_TAG_RE = re.compile(r"^:(\d{2}[A-Z]?|NS):(.*)$")
-_ENVELOPE_RE = re.compile(r"\{[1-3]:(?:[^{}]|\{[^{}]*\})*\}|\{4:|\{5:(?:[^{}]|\{[^{}]*\})*\}?")
-_IBAN_SHAPE_RE = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$")
-_GLUE_RE = re.compile(r"^\d{2}[A-Z]?:")
+_TAG_RE = re.compile(r"^:([0-9]{2}[A-Z]?|NS):(.*)$")
+_ENVELOPE_RE = re.compile(
+    r"\{[1-3]:(?:[^{}]|\{[^{}]*\})*\}|\{4:|\{5:(?:[^{}]|\{[^{}]*\})*\}?"
+)
+_IBAN_SHAPE_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")
+_GLUE_RE = re.compile(r"^[0-9]{2}[A-Z]?:")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_RE = re.compile(
-    r"^(?P<vdate>\d{6})(?P<edate>\d{4}| {4})?(?P<mark>R?[CD]|E[CD])(?P<funds>[A-Z])?"
+    r"^(?P<vdate>[0-9]{6})(?P<edate>[0-9]{4}| {4})?"
+    r"(?P<mark>R?[CD]|E[CD])(?P<funds>[A-Z])?"
     r"(?P<amount>[0-9][^A-Z]*?)(?P<ttype>[A-Z][A-Z0-9 ]{3})(?P<refs>.*)$"
 )
-_BALANCE_RE = re.compile(r"^(?P<mark>[CD])(?P<date>\d{6})(?P<ccy>[A-Z]{3})(?P<amount>.*)$")
+_BALANCE_RE = re.compile(
+    r"^(?P<mark>[CD])(?P<date>[0-9]{6})(?P<ccy>[A-Z]{3})(?P<amount>.*)$"
+)
 _FLOOR_RE = re.compile(r"^(?P<ccy>[A-Z]{3})(?P<mark>[CD])?(?P<amount>.*)$")
-_SUM_RE = re.compile(r"^(?P<count>\d{1,5})(?P<ccy>[A-Z]{3})(?P<amount>.*)$")
-_AMOUNT_RE = re.compile(r"^\d{1,18}(?:,\d*)?$")
+_SUM_RE = re.compile(r"^(?P<count>[0-9]{1,5})(?P<ccy>[A-Z]{3})(?P<amount>.*)$")
+_AMOUNT_RE = re.compile(r"^[0-9]{1,18}(?:,[0-9]*)?$")
 _IGNORED = {"13", "13D", "21", "28", "28C", "34F", "64", "65", "NS", "90C", "90D"}
 _KNOWN = _IGNORED | {"20", "25", "60F", "60M", "61", "62F", "62M", "86"}
 
@@ -116,16 +133,20 @@ def _decode(data: bytes) -> str:
 def _amount(text: str, what: str, where: str) -> Decimal:
     text = text.strip()
     if not _AMOUNT_RE.match(text):
-        raise ParseError(f"{what} amount {text!r} is not a number", fmt=FMT, location=where)
+        raise ParseError(
+            f"{what} amount {text!r} is not a number", fmt=FMT, location=where
+        )
     return Decimal(text.replace(",", "."))
 
 
 def _yymmdd(text: str, what: str, where: str) -> date:
     value = None
-    if len(text) == 6 and text.isdigit():
+    if len(text) == 6 and is_digits(text):
         value = make_date(two_digit_year(int(text[:2])), int(text[2:4]), int(text[4:]))
     if value is None:
-        raise ParseError(f"{what} {text!r} is not a valid date", fmt=FMT, location=where)
+        raise ParseError(
+            f"{what} {text!r} is not a valid date", fmt=FMT, location=where
+        )
     return value
 
 
@@ -137,7 +158,7 @@ def _value_date(text: str, where: str) -> tuple[date, bool]:
     only, so it is clamped to the last day of the month (and flagged) rather
     than refusing the whole file. Anything else invalid is an error.
     """
-    if len(text) == 6 and text.isdigit():
+    if len(text) == 6 and is_digits(text):
         year, month, day = two_digit_year(int(text[:2])), int(text[2:4]), int(text[4:])
         value = make_date(year, month, day)
         if value is not None:
@@ -166,7 +187,9 @@ def _entry_date(mmdd: str, value_date: date, where: str) -> date:
         if d is not None
     ]
     if not candidates:
-        raise ParseError(f"entry date {mmdd!r} is not a valid date", fmt=FMT, location=where)
+        raise ParseError(
+            f"entry date {mmdd!r} is not a valid date", fmt=FMT, location=where
+        )
     return min(candidates, key=lambda d: abs((d - value_date).days))
 
 
@@ -187,13 +210,45 @@ def _is_terminator(lines: list[str], index: int, closed: bool) -> bool:
     return True
 
 
+def _check_envelope(lines: list[str]) -> None:
+    """A SWIFT envelope that is opened must be closed.
+
+    Files made of several ``{1:}{2:}{4:`` ... ``-}`` messages have no file
+    trailer; an unterminated last block or a header cut in the middle is
+    the only sign that the file was truncated between two statements.
+    """
+    open_block = 0
+    for lineno, line in enumerate(lines, start=1):
+        if "{1:" in line:
+            open_block = lineno  # a header must be followed by its {4: block
+        if "{4:" in line:
+            open_block = lineno
+        if line.lstrip().startswith("-}"):
+            open_block = 0
+        if (
+            line.lstrip().startswith("{")
+            and _ENVELOPE_RE.sub("", line).lstrip()[:1] == "{"
+        ):
+            raise ParseError(
+                "malformed SWIFT header block", fmt=FMT, location=f"line {lineno}"
+            )
+    if open_block:
+        raise ParseError(
+            "SWIFT message is never closed by -}: file truncated?",
+            fmt=FMT,
+            location=f"line {open_block}",
+        )
+
+
 def _lex(text: str) -> list[_Tag]:
     """Split the text into tags with their continuation lines.
 
     A pseudo-tag "-" marks an explicit end of message.
     """
     text = _CONTROL_RE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_ENVELOPE_RE.sub("", line).rstrip() for line in text.split("\n")]
+    raw_lines = text.split("\n")
+    _check_envelope(raw_lines)
+    lines = [_ENVELOPE_RE.sub("", line).rstrip() for line in raw_lines]
     tags: list[_Tag] = []
     in_message = False  # between a :20: and a "-" terminator
     closed = False  # closing balance seen in the current message
@@ -254,7 +309,11 @@ def _balance(tag: _Tag) -> tuple[Decimal, date, str]:
     text = "".join(tag.lines).strip()
     match = _BALANCE_RE.match(text)
     if not match:
-        raise ParseError(f"tag :{tag.name}: balance {text!r} is malformed", fmt=FMT, location=tag.where)
+        raise ParseError(
+            f"tag :{tag.name}: balance {text!r} is malformed",
+            fmt=FMT,
+            location=tag.where,
+        )
     amount = _amount(match.group("amount"), f"tag :{tag.name}:", tag.where)
     when = _yymmdd(match.group("date"), f"tag :{tag.name}: date", tag.where)
     if match.group("mark") == "D":
@@ -302,13 +361,17 @@ def _line(builder: _Builder, tag: _Tag) -> None:
             amount=sign * amount,
             currency=builder.currency or "",
             bank_reference=None if bank_ref.upper() in ("", "NONREF") else bank_ref,
-            customer_reference=None if customer_ref.upper() in ("", "NONREF") else customer_ref,
+            customer_reference=None
+            if customer_ref.upper() in ("", "NONREF")
+            else customer_ref,
             transaction_code=match.group("ttype"),
             is_reversal=reversal,
             extra=extra,
         )
     )
-    builder.raws.append([f":61:{ln}" if i == 0 else ln for i, ln in enumerate(tag.lines)])
+    builder.raws.append(
+        [f":61:{ln}" if i == 0 else ln for i, ln in enumerate(tag.lines)]
+    )
     builder.signs.append(sign)
     builder.detailed.append(False)
 
@@ -316,7 +379,9 @@ def _line(builder: _Builder, tag: _Tag) -> None:
 def _details(builder: _Builder, tag: _Tag) -> None:
     line = builder.lines[-1]
     builder.detailed[-1] = True
-    builder.raws[-1].extend(f":86:{ln}" if i == 0 else ln for i, ln in enumerate(tag.lines))
+    builder.raws[-1].extend(
+        f":86:{ln}" if i == 0 else ln for i, ln in enumerate(tag.lines)
+    )
     details = parse_details(tag.lines)
     line.remittance = details.remittance
     line.counterparty_name = details.counterparty_name
@@ -334,7 +399,9 @@ def _sum(builder: _Builder, tag: _Tag) -> None:
     text = "".join(tag.lines).strip()
     match = _SUM_RE.match(text)
     if not match:
-        raise ParseError(f"tag :{tag.name}: {text!r} is malformed", fmt=FMT, location=tag.where)
+        raise ParseError(
+            f"tag :{tag.name}: {text!r} is malformed", fmt=FMT, location=tag.where
+        )
     amount = _amount(match.group("amount"), f"tag :{tag.name}:", tag.where)
     builder.sums[tag.name] = (int(match.group("count")), amount, tag.where)
     builder.currency = builder.currency or match.group("ccy")
@@ -345,7 +412,9 @@ def _finish(builder: _Builder) -> Statement:
     if not builder.account:
         raise ParseError("statement has no account (:25:)", fmt=FMT, location=where)
     if builder.opening is None and not builder.intraday:
-        raise ParseError("statement has no opening balance (:60F:)", fmt=FMT, location=where)
+        raise ParseError(
+            "statement has no opening balance (:60F:)", fmt=FMT, location=where
+        )
     notes = []
     if builder.opening is not None and builder.closing is None:
         if not builder.terminated:
@@ -362,7 +431,9 @@ def _finish(builder: _Builder) -> Statement:
         raise ParseError("statement currency is unknown", fmt=FMT, location=where)
     account = builder.account
     # ING and others append the currency to the IBAN: NL77INGB0574908765EUR
-    if account.upper().endswith(currency) and _IBAN_SHAPE_RE.match(account[:-3].upper()):
+    if account.upper().endswith(currency) and _IBAN_SHAPE_RE.match(
+        account[:-3].upper()
+    ):
         account = account[:-3].upper()
     for line, raw, detailed in zip(
         builder.lines, builder.raws, builder.detailed, strict=True
@@ -425,7 +496,9 @@ def _apply(builder: _Builder, tag: _Tag, after_lines: bool) -> None:
         builder.currency = builder.currency or builder.closing[2]
     elif name == "61":
         if builder.closing is not None:
-            raise ParseError("tag :61: after the closing balance", fmt=FMT, location=tag.where)
+            raise ParseError(
+                "tag :61: after the closing balance", fmt=FMT, location=tag.where
+            )
         _line(builder, tag)
     elif name == "86":
         if after_lines and builder.closing is None:

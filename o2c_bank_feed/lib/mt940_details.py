@@ -26,13 +26,20 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from ._common import clean_text, compact, is_bic, is_valid_iban, join_text
+from ._common import (
+    clean_text,
+    compact,
+    is_bic,
+    is_digits,
+    is_valid_iban,
+    join_text,
+)
 
 _logger = logging.getLogger(__name__)
 
 __all__ = ["Details", "find_structured_reference", "parse_details"]
 
-_ZKA_RE = re.compile(r"^(\d{3})?([?>])(\d{2})")
+_ZKA_RE = re.compile(r"^([0-9]{3})?([?>])([0-9]{2})")
 _SEPA_KEYS = (
     "EREF", "KREF", "MREF", "CRED", "DEBT", "SVWZ", "ABWA", "ABWE",
     "COAM", "OAMT", "IBAN", "BIC", "BREF", "RREF", "PURP", "SQTP",
@@ -45,9 +52,24 @@ _SLASH_KEYS = (
     "MARF", "CSID", "TRCD", "PREF", "ISDT", "SVWZ", "ADDR", "ULTD", "ULTC",
     "ULTB", "PURP", "ID", "CDTRREF", "CDTRREFTP", "CD", "ISSR", "KREF",
 )  # fmt: skip
+_SLASH_EXTRA = {
+    "MARF": "mandate_id",
+    "CSID": "creditor_id",
+    "RTRN": "return_reason",
+    "PREF": "payment_information_id",
+    "ISDT": "interbank_settlement_date",
+    "KREF": "customer_reference",
+    "ULTD": "ultimate_debtor",
+    "ULTC": "ultimate_creditor",
+    "PURP": "purpose_code",
+    "CDTRREF": "creditor_reference",
+}
 _SLASH_RE = re.compile(r"/(" + "|".join(_SLASH_KEYS) + r")(?=/|$)")
-_RF_RE = re.compile(r"\bRF\d{2}[A-Z0-9]{1,21}\b")
-_OGM_RE = re.compile(r"\+\+\+(\d{3})/(\d{4})/(\d{5})\+\+\+|\*\*\*(\d{3})/(\d{4})/(\d{5})\*\*\*")
+_LETTER_DIGITS = str.maketrans({chr(65 + i): str(10 + i) for i in range(26)})
+_RF_RE = re.compile(r"\bRF[0-9]{2}[A-Z0-9]{1,21}\b")
+_OGM_RE = re.compile(
+    r"\+\+\+([0-9]{3})/([0-9]{4})/([0-9]{5})\+\+\+|\*\*\*([0-9]{3})/([0-9]{4})/([0-9]{5})\*\*\*"
+)
 
 
 @dataclass(slots=True)
@@ -66,12 +88,8 @@ class Details:
 
 def _valid_rf(candidate: str) -> bool:
     """ISO 11649 creditor reference check (mod 97 like an IBAN)."""
-    rearranged = candidate[4:] + candidate[:4]
-    try:
-        digits = "".join(str(int(ch, 36)) for ch in rearranged)
-    except ValueError:
-        return False
-    return int(digits) % 97 == 1
+    digits = (candidate[4:] + candidate[:4]).translate(_LETTER_DIGITS)
+    return is_digits(digits) and int(digits) % 97 == 1
 
 
 def find_structured_reference(text: str | None) -> str | None:
@@ -102,7 +120,7 @@ def _zka(joined: str, details: Details) -> None:
         details.extra["gvc"] = match.group(1)
         joined = joined[3:]
     fields: dict[str, list[str]] = {}
-    pattern = re.compile(re.escape(separator) + r"(\d{2})")
+    pattern = re.compile(re.escape(separator) + r"([0-9]{2})")
     pieces = pattern.split(joined)
     # pieces: ["", "00", "text", "20", "text", ...]
     for index in range(1, len(pieces) - 1, 2):
@@ -118,7 +136,9 @@ def _zka(joined: str, details: Details) -> None:
             details.extra[name] = value
     bic = compact("".join(fields.get("30", [])))
     account = compact("".join(fields.get("31", [])) or "".join(fields.get("38", [])))
-    details.counterparty_name = clean_text("".join(fields.get("32", []) + fields.get("33", [])))
+    details.counterparty_name = clean_text(
+        "".join(fields.get("32", []) + fields.get("33", []))
+    )
     if bic and is_bic(bic.upper()):
         details.counterparty_bic = bic.upper()
     elif bic:
@@ -192,8 +212,7 @@ def _slash(joined: str, details: Details) -> None:
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(joined)
         value = joined[match.end() : end]
-        if value.startswith("/"):
-            value = value[1:]
+        value = value.removeprefix("/")
         values.setdefault(match.group(1), value.rstrip("/"))
     eref = clean_text(values.get("EREF"))
     details.end_to_end_id = eref if eref and eref.upper() != "NOTPROVIDED" else None
@@ -205,7 +224,9 @@ def _slash(joined: str, details: Details) -> None:
         details.counterparty_name = clean_text(parts[2])
         if clean_text(parts[3]):
             details.extra["counterparty_city"] = clean_text(parts[3])
-    details.counterparty_name = details.counterparty_name or clean_text(values.get("NAME"))
+    details.counterparty_name = details.counterparty_name or clean_text(
+        values.get("NAME")
+    )
     details.counterparty_account = details.counterparty_account or compact(
         values.get("IBAN")
     )
@@ -223,21 +244,10 @@ def _slash(joined: str, details: Details) -> None:
             details.remittance = clean_text(remi)
     if details.remittance is None and values.get("SVWZ"):
         details.remittance = clean_text(values["SVWZ"])
-    for key, name in (
-        ("MARF", "mandate_id"),
-        ("CSID", "creditor_id"),
-        ("RTRN", "return_reason"),
-        ("PREF", "payment_information_id"),
-        ("ISDT", "interbank_settlement_date"),
-        ("KREF", "customer_reference"),
-        ("ULTD", "ultimate_debtor"),
-        ("ULTC", "ultimate_creditor"),
-        ("PURP", "purpose_code"),
-        ("CDTRREF", "creditor_reference"),
-    ):
-        value = clean_text(values.get(key))
+    for key in values.keys() & _SLASH_EXTRA.keys():
+        value = clean_text(values[key])
         if value:
-            details.extra[name] = value
+            details.extra[_SLASH_EXTRA[key]] = value
     if details.structured_reference is None and details.extra.get("creditor_reference"):
         details.structured_reference = details.extra["creditor_reference"]
 

@@ -1,0 +1,4 @@
+from . import test_import
+from . import test_reconcile
+from . import test_bank_api
+from . import test_concurrency

@@ -1,0 +1,161 @@
+# Copyright 2026 O2C Integration Suite contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Bank lines: their import identity and their reconciliation outcome."""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+MATCH_STATES = [
+    ("unmatched", "Unmatched"),
+    ("proposed", "Proposed"),
+    ("matched", "Matched"),
+    ("manual", "Matched by Hand"),
+]
+#: Lines reconciled inline by the on-demand action; more are queued.
+INLINE_RECONCILE_LIMIT = 500
+
+
+class AccountBankStatementLine(models.Model):
+    _inherit = "account.bank.statement.line"
+
+    o2c_import_id = fields.Char(
+        string="Unique Import ID",
+        readonly=True,
+        copy=False,
+        help="Stable identity of the line given by the parser (bank reference, or a "
+        "hash of its content): the same line is never imported twice in a journal.",
+    )
+    o2c_statement_import_id = fields.Many2one(
+        "o2c.bank.statement.import",
+        string="O2C Import",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    o2c_end_to_end_id = fields.Char(string="End-to-End ID", readonly=True, copy=False)
+    o2c_structured_ref = fields.Char(string="Structured Reference", readonly=True)
+    o2c_counterparty_account = fields.Char(string="Counterparty Account", readonly=True)
+    o2c_bank_reference = fields.Char(string="Bank Reference", readonly=True, copy=False)
+    o2c_match_state = fields.Selection(
+        MATCH_STATES,
+        string="Match Status",
+        default="unmatched",
+        copy=False,
+        index=True,
+        readonly=True,
+    )
+    o2c_match_reason = fields.Char(string="Match Reason", readonly=True, copy=False)
+    o2c_match_score = fields.Float(
+        string="Match Score", readonly=True, copy=False, digits=(5, 2), aggregator="avg"
+    )
+    o2c_match_date = fields.Datetime(
+        string="Last Matching Run",
+        readonly=True,
+        copy=False,
+        help="When the rules last ran on this line (empty: not yet).",
+    )
+    o2c_rule_id = fields.Many2one(
+        "o2c.reconcile.rule",
+        string="Rule",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+    )
+    o2c_candidate_ids = fields.One2many(
+        "o2c.reconcile.candidate", "statement_line_id", string="Suggestions"
+    )
+    o2c_candidate_count = fields.Integer(
+        compute="_compute_o2c_candidate_count", string="Suggestion Count"
+    )
+
+    _o2c_import_uniq = models.UniqueIndex(
+        "(journal_id, o2c_import_id) WHERE o2c_import_id IS NOT NULL",
+        "This bank line was already imported in this journal.",
+    )
+    _o2c_open_idx = models.Index(
+        "(company_id, o2c_match_state) WHERE is_reconciled IS NOT TRUE"
+    )
+
+    @api.depends("o2c_candidate_ids")
+    def _compute_o2c_candidate_count(self):
+        counts = dict(
+            self.env["o2c.reconcile.candidate"]._read_group(
+                [("statement_line_id", "in", self.ids), ("state", "=", "open")],
+                ["statement_line_id"],
+                ["__count"],
+            )
+        )
+        for line in self:
+            line.o2c_candidate_count = counts.get(line, 0)
+
+    # --- JOBS
+
+    def _o2c_job_reconcile(self):
+        """queue_job entry point: run the rules on these lines (one chunk)."""
+        return self.env["o2c.reconcile.engine"]._reconcile_lines(self)
+
+    # --- PUBLIC ACTIONS
+
+    def action_o2c_reconcile(self):
+        """Run the reconciliation rules on the selected lines that are still open.
+
+        Up to ``INLINE_RECONCILE_LIMIT`` lines are reconciled at once; more are
+        queued in chunks.
+        """
+        if not self.env.user.has_group("o2c_integration.group_o2c_user"):
+            raise UserError(self.env._("Only O2C users can run the reconciliation."))
+        lines = self.filtered(
+            lambda line: (
+                not line.is_reconciled
+                and line.o2c_match_state in ("unmatched", "proposed")
+            )
+        )
+        if not lines:
+            raise UserError(self.env._("No open line to reconcile in the selection."))
+        if len(lines) <= INLINE_RECONCILE_LIMIT:
+            stats = self.env["o2c.reconcile.engine"]._reconcile_lines(lines)
+            message = self.env._(
+                "%(auto)s reconciled, %(proposed)s proposed, "
+                "%(none)s without candidate.",
+                auto=stats["auto"],
+                proposed=stats["proposed"],
+                none=stats["unmatched"],
+            )
+        else:
+            lines.o2c_statement_import_id  # noqa: B018 - prefetch
+            for start in range(0, len(lines), INLINE_RECONCILE_LIMIT):
+                lines[start : start + INLINE_RECONCILE_LIMIT].with_delay(
+                    channel="root.o2c",
+                    description=self.env._("Reconcile bank lines on demand"),
+                )._o2c_job_reconcile()
+            message = self.env._("%(n)s lines queued for reconciliation.", n=len(lines))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Reconciliation"),
+                "message": message,
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_o2c_open_candidates(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Suggestions"),
+            "res_model": "o2c.reconcile.candidate",
+            "view_mode": "list,form",
+            "domain": [("statement_line_id", "=", self.id)],
+        }
+
+    def action_o2c_open_move(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.move_id.id,
+            "view_mode": "form",
+        }

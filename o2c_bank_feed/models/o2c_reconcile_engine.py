@@ -1,0 +1,470 @@
+# Copyright 2026 O2C Integration Suite contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The reconciliation engine service: SQL in, pure matching, Odoo reconcile out.
+
+For a batch of bank lines:
+
+1. ONE query fetches the candidate open items of the whole batch: items on
+   reconcilable accounts, posted, not reconciled, of the lines' company,
+   whose reference keys, partner or residual amount meet the batch's (each
+   condition is served by a partial index, see ``account_move_line.py``).
+2. Each line gets the items sharing its keys, partner or amount, and every
+   applicable rule runs its pure strategy (``lib/matching.py``).
+3. ``matching.decide`` chooses: reconcile, propose (an exception with the
+   candidates and a one-click accept), or nothing (an "unmatched" exception
+   with the amount). ``o2c.reconcile.poster`` books the outcome through
+   Odoo's own reconciliation.
+
+Items consumed by a line are taken out of the batch's pool at once, so two
+lines of a batch never pay the same invoice twice; items locked or changed by
+a concurrent transaction raise a serialization error that queue_job retries.
+"""
+
+import logging
+import re
+import time
+from dataclasses import replace
+from decimal import Decimal
+
+from odoo import api, models
+
+from ..lib import matching, references
+from .account_move_line import OPEN_ITEM_PREDICATE
+from .o2c_reconcile_rule import BANK_FEES_XMLID, STRATEGY_FUNCTIONS
+
+_logger = logging.getLogger(__name__)
+
+#: Proposal strategies that rest on a reference (see lib/matching.py).
+REFERENCE_STRATEGIES = ("reference", "reference_multi")
+#: An inexact fit whose payer is not confirmed is not trusted beyond this
+#: score: it goes to a person (see ``_guard_payer``).
+FOREIGN_PAYER_CAP = 60.0
+#: A remittance this short (alphanumerics) is also tried as one whole reference.
+WHOLE_TEXT_KEY_MAX = 35
+_TOKEN = re.compile(r"[^\s,;()\[\]{}\"']+")
+
+_OPEN = " AND ".join(f"aml.{c.strip()}" for c in OPEN_ITEM_PREDICATE.split("AND"))
+_CANDIDATES_SQL = f"""
+WITH hit AS (
+    SELECT aml.id FROM account_move_line aml
+     WHERE {_OPEN} AND aml.company_id = %(company)s
+       AND o2c_ref_key(aml.move_name) = ANY(%(keys)s::text[])
+    UNION
+    SELECT aml.id FROM account_move_line aml
+     WHERE {_OPEN} AND aml.company_id = %(company)s
+       AND o2c_ref_canon(aml.move_name) = ANY(%(keys)s::text[])
+    UNION
+    SELECT aml.id FROM account_move_line aml
+     WHERE {_OPEN} AND aml.company_id = %(company)s
+       AND o2c_ref_key(aml.name) = ANY(%(keys)s::text[])
+    UNION
+    SELECT aml.id FROM account_move move
+      JOIN account_move_line aml ON aml.move_id = move.id
+     WHERE move.payment_reference IS NOT NULL
+       AND o2c_ref_key(move.payment_reference) = ANY(%(keys)s::text[])
+       AND {_OPEN} AND aml.company_id = %(company)s
+    UNION
+    SELECT aml.id FROM account_move move
+      JOIN account_move_line aml ON aml.move_id = move.id
+     WHERE move.ref IS NOT NULL AND o2c_ref_key(move.ref) = ANY(%(keys)s::text[])
+       AND {_OPEN} AND aml.company_id = %(company)s
+    UNION
+    SELECT aml.id FROM account_move_line aml
+     WHERE {_OPEN} AND aml.company_id = %(company)s
+       AND aml.partner_id = ANY(%(partners)s::int[])
+    UNION
+    SELECT aml.id FROM account_move_line aml
+     WHERE {_OPEN} AND aml.company_id = %(company)s
+       AND aml.amount_residual_currency = ANY(%(amounts)s::numeric[])
+)
+SELECT aml.id, aml.partner_id, partner.name, aml.amount_residual_currency,
+       currency.name, aml.date, aml.date_maturity, aml.move_name, aml.name,
+       move.ref, move.payment_reference, account.account_type
+  FROM hit
+  JOIN account_move_line aml ON aml.id = hit.id
+  JOIN account_account account ON account.id = aml.account_id
+  JOIN account_move move ON move.id = aml.move_id
+  JOIN res_currency currency ON currency.id = aml.currency_id
+  LEFT JOIN res_partner partner ON partner.id = aml.partner_id
+ WHERE account.reconcile
+   AND account.account_type NOT IN ('asset_cash', 'liability_credit_card')
+   AND aml.amount_residual_currency != 0
+   AND aml.statement_line_id IS NULL
+   AND (aml.display_type IS NULL
+        OR aml.display_type NOT IN ('line_section', 'line_subsection', 'line_note'))
+   AND NOT (account.account_type IN ('asset_receivable', 'liability_payable')
+            AND aml.payment_id IS NOT NULL)
+"""
+
+
+class O2cReconcileEngine(models.AbstractModel):
+    _name = "o2c.reconcile.engine"
+    _description = "O2C Bank Reconciliation Engine"
+
+    # --- ENTRY POINTS
+
+    @api.model
+    def _reconcile_lines(self, lines):
+        """Run the rules on ``lines``; return counts {auto, proposed, unmatched}.
+
+        Lines already reconciled, matched, or locked by another job are
+        skipped. Runs with elevated rights (a job of a finance user books
+        journal items) but only on the lines' own company.
+        """
+        started = time.monotonic()
+        stats = {"auto": 0, "proposed": 0, "unmatched": 0}
+        lines = self._lock_open_lines(lines)
+        lines.fetch(
+            [
+                "date",
+                "amount_residual",
+                "payment_ref",
+                "partner_name",
+                "o2c_structured_ref",
+                "o2c_end_to_end_id",
+                "transaction_details",
+            ]
+        )
+        for company in lines.company_id:
+            company_lines = lines.filtered(lambda line, c=company: line.company_id == c)
+            engine = self.sudo().with_company(company)
+            result = engine._reconcile_company_lines(
+                company_lines.sudo().with_company(company)
+            )
+            for key, value in result.items():
+                stats[key] = stats.get(key, 0) + value
+        _logger.info(
+            "O2C reconciliation of %s lines: %s auto, %s proposed, %s unmatched "
+            "in %.2fs",
+            len(lines),
+            stats["auto"],
+            stats["proposed"],
+            stats["unmatched"],
+            time.monotonic() - started,
+        )
+        return stats
+
+    @api.model
+    def _lock_open_lines(self, lines):
+        if not lines:
+            return lines
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT id FROM account_bank_statement_line
+                WHERE id = ANY(%s) AND is_reconciled IS NOT TRUE
+                  AND o2c_match_state IN ('unmatched', 'proposed')
+                ORDER BY id FOR UPDATE SKIP LOCKED""",
+            [lines.ids],
+        )
+        return lines.browse([row[0] for row in self.env.cr.fetchall()])
+
+    # --- BATCH
+
+    @api.model
+    def _reconcile_company_lines(self, lines):
+        company = self.env.company
+        rules = self.env["o2c.reconcile.rule"]._get_active_rules(company)
+        patterns = references.default_invoice_patterns(
+            self._get_invoice_prefixes(company)
+        )
+        lines = lines.sorted(lambda line: (line.date, line.id))
+        bank_lines = {
+            line.id: self._prepare_bank_line(line, patterns) for line in lines
+        }
+        bank_lines = {k: v for k, v in bank_lines.items() if v is not None}
+        started = time.monotonic()
+        items = self._fetch_open_items(company, bank_lines.values())
+        pool = _ItemPool(items)
+        outcome = {"auto": [], "propose": [], "none": []}
+        for line in lines:
+            data = bank_lines.get(line.id)
+            if data is None:
+                continue
+            decision, owner = self._decide_line(line, data, pool, rules)
+            if decision.kind == "auto":
+                pool.consume(decision.best)
+                outcome["auto"].append((line, decision, owner[id(decision.best)]))
+            elif decision.kind == "propose":
+                outcome["propose"].append((line, decision, owner, data))
+            else:
+                outcome["none"].append((line, data))
+        matched_at = time.monotonic()
+        poster = self.env["o2c.reconcile.poster"]
+        poster._apply_auto(outcome["auto"])
+        poster._record_open(outcome["propose"], outcome["none"])
+        self.env.flush_all()
+        return {
+            "auto": len(outcome["auto"]),
+            "proposed": len(outcome["propose"]),
+            "unmatched": len(outcome["none"]),
+            "match_seconds": matched_at - started,
+            "post_seconds": time.monotonic() - matched_at,
+        }
+
+    @api.model
+    def _get_invoice_prefixes(self, company):
+        """Journal codes whose numbers people write in remittances."""
+        journals = self.env["account.journal"].search(
+            [("company_id", "=", company.id), ("type", "in", ("sale", "purchase"))]
+        )
+        prefixes = set(journals.mapped("code"))
+        # Credit notes are numbered "R" + code by default.
+        prefixes |= {f"R{code}" for code in journals.mapped("code")}
+        return sorted(p for p in prefixes if p)
+
+    @api.model
+    def _prepare_bank_line(self, line, patterns):
+        """Matching view of a statement line, in its transaction currency."""
+        journal_currency = line.journal_id.currency_id or line.company_id.currency_id
+        currency = line.foreign_currency_id or journal_currency
+        digits = currency.decimal_places
+        amount = -_to_decimal(line.amount_residual, digits)
+        if not amount:
+            return None
+        structured = [line.o2c_structured_ref, line.o2c_end_to_end_id]
+        structured_keys = set()
+        for ref in structured:
+            if ref:
+                structured_keys |= references.ref_keys(ref)
+                structured_keys.update(references.extract_candidates(ref, patterns))
+        text = line.payment_ref or ""
+        text_keys = set(references.extract_rf(text))
+        text_keys.update(references.extract_candidates(text, patterns))
+        text_keys |= _token_keys(text)
+        if 4 <= len(references.normalize_ref(text)) <= WHOLE_TEXT_KEY_MAX:
+            # Banks often carry the payment reference alone in the free text.
+            text_keys |= references.ref_keys(text)
+        details = line.transaction_details or {}
+        partner = line.partner_id.commercial_partner_id
+        return {
+            "amount": amount,
+            "currency": currency.name,
+            "digits": digits,
+            "partner_id": partner.id or None,
+            "name": line.partner_name or details.get("counterparty_name") or None,
+            "structured_keys": frozenset(structured_keys),
+            "text_keys": frozenset(text_keys),
+            "text": text,
+            "journal": line.journal_id,
+        }
+
+    @api.model
+    def _fetch_open_items(self, company, bank_lines):
+        """Candidate open items of a whole batch: ONE query (indexed conditions)."""
+        bank_lines = list(bank_lines)
+        keys, partners, amounts = set(), set(), set()
+        for data in bank_lines:
+            keys |= data["structured_keys"] | data["text_keys"]
+            if data["partner_id"]:
+                partners.add(data["partner_id"])
+            amounts.add(data["amount"])
+        if not bank_lines:
+            return []
+        self.env.flush_all()
+        self.env.cr.execute(
+            _CANDIDATES_SQL,
+            {
+                "company": company.id,
+                "keys": sorted(keys),
+                "partners": sorted(partners),
+                "amounts": sorted(amounts),
+            },
+        )
+        items = []
+        for (
+            aml_id,
+            partner_id,
+            partner_name,
+            residual,
+            currency,
+            date,
+            due,
+            move_name,
+            label,
+            ref,
+            payment_ref,
+            account_type,
+        ) in self.env.cr.fetchall():
+            refs = set()
+            for value in (move_name, label, ref, payment_ref):
+                if value:
+                    refs |= references.ref_keys(value)
+            items.append(
+                matching.OpenItem(
+                    id=aml_id,
+                    partner_id=partner_id,
+                    partner_name=partner_name,
+                    amount_residual=Decimal(residual),
+                    currency=currency,
+                    date=date,
+                    due_date=due,
+                    refs=frozenset(refs),
+                    account_kind=_ACCOUNT_KINDS.get(account_type, "other"),
+                    name=move_name or label,
+                )
+            )
+        return items
+
+    @api.model
+    def _decide_line(self, line, data, pool, rules):
+        """Run every applicable rule on one line; return (Decision, owner map)."""
+        candidates = pool.for_line(data)
+        proposals, owner = [], {}
+        all_keys = data["structured_keys"] | data["text_keys"]
+        for rule in rules:
+            if not rule._applies_to(data["journal"], data["amount"]):
+                continue
+            items = candidates
+            if rule.partner_ids:
+                allowed = set(rule.partner_ids.ids)
+                items = [i for i in items if i.partner_id in allowed]
+            if not items:
+                continue
+            refs = {
+                "reference": data["structured_keys"],
+                "free_text": data["text_keys"],
+            }.get(rule.strategy, all_keys)
+            bank_line = matching.BankLine(
+                id=line.id,
+                amount=data["amount"],
+                currency=data["currency"],
+                date=line.date,
+                partner_id=data["partner_id"],
+                counterparty_name=data["name"],
+                refs=refs,
+                text=data["text"],
+            )
+            params = rule._get_match_params(data["digits"], line.company_id)
+            for strategy in STRATEGY_FUNCTIONS[rule.strategy]:
+                for proposal in strategy(bank_line, items, params):
+                    if (
+                        rule.strategy == "multi"
+                        and strategy is matching.match_reference
+                        and len(proposal.item_ids) < 2
+                    ):
+                        continue
+                    self._guard_payer(proposal, data, pool)
+                    proposals.append(proposal)
+                    owner[id(proposal)] = rule
+        if not proposals:
+            return matching.Decision("none"), owner
+        ranking = matching.decide(proposals, float("inf"))
+        rule = owner[id(ranking.best)]
+        decision = matching.decide(proposals, rule.auto_threshold, rule.margin)
+        if decision.kind == "auto" and self._contradicted(decision.best, proposals):
+            decision.kind = "propose"
+        return decision, owner
+
+    @api.model
+    def _guard_payer(self, proposal, data, pool):
+        """Cap inexact fits whose payer does not confirm the items' partner.
+
+        A reference can be mistyped into another customer's invoice number.
+        With the exact amount that is still strong evidence; with a partial
+        payment or an overpayment it is not, unless the payer (known from
+        the IBAN) is the items' partner. A write-off within tolerance keeps
+        its score unless the payer is known to be someone else.
+        """
+        if proposal.score <= FOREIGN_PAYER_CAP:
+            return
+        partners = {pool.items[i].partner_id for i in proposal.item_ids}
+        payer = data["partner_id"]
+        if proposal.partial or proposal.remainder:
+            suspicious = payer is None or payer not in partners
+        elif proposal.writeoff:
+            suspicious = payer is not None and payer not in partners
+        else:
+            return
+        if suspicious:
+            proposal.score = FOREIGN_PAYER_CAP
+            proposal.reason += " (payer not confirmed)"
+
+    @staticmethod
+    def _contradicted(best, proposals):
+        """A line naming items by reference must not auto-pay other items."""
+        if best.strategy in REFERENCE_STRATEGIES:
+            return False
+        referenced = set()
+        for proposal in proposals:
+            if proposal.strategy in REFERENCE_STRATEGIES:
+                referenced.update(proposal.item_ids)
+        return bool(referenced) and not referenced.intersection(best.item_ids)
+
+    # --- HELPERS
+
+    @api.model
+    def _get_default_writeoff_account(self, company):
+        """The chart's bank fees account, when the chart has one."""
+        cache = self.env.cr.cache.setdefault("o2c_bank_fees_account", {})
+        if company.id not in cache:
+            account = (
+                self.env["account.chart.template"]
+                .with_company(company)
+                .ref(BANK_FEES_XMLID, raise_if_not_found=False)
+            )
+            cache[company.id] = account.id if account else False
+        return self.env["account.account"].browse(cache[company.id])
+
+
+class _ItemPool:
+    """The batch's open items, indexed by key, partner and amount.
+
+    ``consume`` lowers the residual of the items a line reconciled, so the
+    next lines of the batch see what is really left.
+    """
+
+    def __init__(self, items):
+        self.items = {item.id: item for item in items}
+        self.by_key, self.by_partner, self.by_amount = {}, {}, {}
+        for item in items:
+            for key in item.refs:
+                self.by_key.setdefault(key, []).append(item.id)
+            if item.partner_id:
+                self.by_partner.setdefault(item.partner_id, []).append(item.id)
+            self.by_amount.setdefault((item.currency, item.amount_residual), []).append(
+                item.id
+            )
+
+    def for_line(self, data):
+        ids = set()
+        for key in data["structured_keys"] | data["text_keys"]:
+            ids.update(self.by_key.get(key, ()))
+        if data["partner_id"]:
+            ids.update(self.by_partner.get(data["partner_id"], ()))
+        ids.update(self.by_amount.get((data["currency"], data["amount"]), ()))
+        return [self.items[i] for i in sorted(ids) if i in self.items]
+
+    def consume(self, proposal):
+        for item_id, amount in zip(proposal.item_ids, proposal.amounts, strict=True):
+            item = self.items.get(item_id)
+            if item is None:
+                continue
+            left = item.amount_residual - amount
+            if left:
+                self.items[item_id] = replace(item, amount_residual=left)
+            else:
+                del self.items[item_id]
+
+
+_ACCOUNT_KINDS = {
+    "asset_receivable": "receivable",
+    "liability_payable": "payable",
+}
+
+
+def _to_decimal(value, digits):
+    return Decimal(repr(value or 0.0)).quantize(Decimal(1).scaleb(-digits))
+
+
+def _token_keys(text):
+    """Keys of reference-looking tokens of free text (payout ids, own numbers).
+
+    A token counts when it has at least 6 alphanumerics with both letters and
+    digits: "po_1Abc23" or "SO-2026-0042" do, "2026" or "invoice" do not.
+    """
+    keys = set()
+    for token in _TOKEN.findall(text or ""):
+        norm = references.normalize_ref(token)
+        if len(norm) >= 6 and not norm.isdigit() and not norm.isalpha():
+            keys |= references.ref_keys(token)
+    return keys

@@ -1,0 +1,1 @@
+from . import o2c_bank_statement_import_wizard
