@@ -12,6 +12,15 @@
     "development_status": "Alpha",
     "installable": True,
     "depends": ["o2c_integration"],
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/o2c_payment_gateway_security.xml",
+        "views/o2c_connection_views.xml",
+        "views/o2c_gateway_transaction_views.xml",
+        "views/o2c_gateway_settlement_views.xml",
+        "views/o2c_gateway_dispute_views.xml",
+        "wizards/adyen_report_import_views.xml",
+        "views/o2c_payment_gateway_menus.xml",
+    ],
     "demo": [],
 }

@@ -1,0 +1,4 @@
+from . import test_webhook_http
+from . import test_payment_flow
+from . import test_dispute
+from . import test_settlement

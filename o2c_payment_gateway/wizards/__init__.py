@@ -1,0 +1,1 @@
+from . import adyen_report_import
