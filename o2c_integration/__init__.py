@@ -1,2 +1,7 @@
 from . import controllers
 from . import models
+
+from .lib import log_masking
+
+# mask secrets in every log line of the integration and of the HTTP stack
+log_masking.install()

@@ -27,9 +27,9 @@ import json
 import logging
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.sql_db import Cursor
-from odoo.exceptions import UserError
 
 from ..lib.audit_chain import GENESIS, canonical_json, compute_hash, verify_chain
 
@@ -47,7 +47,9 @@ class O2cAuditLog(models.Model):
     _rec_name = "summary"
 
     sequence = fields.Integer(
-        readonly=True, index=True, copy=False,
+        readonly=True,
+        index=True,
+        copy=False,
         help="Position in the hash chain; empty until the entry is sealed (seconds "
         "after its transaction commits).",
     )
@@ -76,7 +78,8 @@ class O2cAuditLog(models.Model):
         cr = self.env.cr
         cr.execute(
             """
-            CREATE OR REPLACE FUNCTION o2c_audit_log_refuse_change() RETURNS trigger AS $$
+            CREATE OR REPLACE FUNCTION o2c_audit_log_refuse_change()
+            RETURNS trigger AS $$
             BEGIN
                 -- sealing: an unsealed entry gets its chain fields, content untouched
                 IF TG_OP = 'UPDATE' AND OLD.hash IS NULL AND OLD.sequence IS NULL
@@ -127,10 +130,14 @@ class O2cAuditLog(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        raise UserError(self.env._("The audit log is append-only: entries cannot be changed."))
+        raise UserError(
+            self.env._("The audit log is append-only: entries cannot be changed.")
+        )
 
     def unlink(self):
-        raise UserError(self.env._("The audit log is append-only: entries cannot be deleted."))
+        raise UserError(
+            self.env._("The audit log is append-only: entries cannot be deleted.")
+        )
 
     # --- BUSINESS METHODS
 
@@ -153,7 +160,8 @@ class O2cAuditLog(models.Model):
     def _log(self, action, summary, records=None, event=None, data=None):
         """Append one entry to the chain and return it.
 
-        :param action: short machine name, e.g. ``"event.replay"``, ``"credential.change"``
+        :param action: short machine name, e.g. ``"event.replay"``,
+            ``"credential.change"``
         :param summary: one human sentence
         :param records: the business record(s) concerned (first one is referenced)
         :param event: the ``o2c.event`` at the origin, if any
@@ -198,8 +206,10 @@ class O2cAuditLog(models.Model):
         def _seal():
             try:
                 self._seal_in_new_transaction(dbname)
-            except Exception:  # noqa: BLE001 - the cron seals what this missed
-                _logger.exception("O2C audit: sealing after commit failed; the cron will retry")
+            except Exception:  # the cron seals what this missed
+                _logger.exception(
+                    "O2C audit: sealing after commit failed; the cron will retry"
+                )
 
     @api.model
     def _seal_in_new_transaction(self, dbname=None):
@@ -227,9 +237,9 @@ class O2cAuditLog(models.Model):
         self.env.flush_all()
         cr.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
         cr.execute(
-            "SELECT id, date, user_id, company_id, action, res_model, res_id, event_id, "
-            "summary, data FROM o2c_audit_log WHERE sequence IS NULL ORDER BY id LIMIT %s "
-            "FOR UPDATE SKIP LOCKED",
+            "SELECT id, date, user_id, company_id, action, res_model, res_id, "
+            "event_id, summary, data FROM o2c_audit_log WHERE sequence IS NULL "
+            "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
             [limit],
         )
         pending = cr.dictfetchall()
@@ -249,8 +259,10 @@ class O2cAuditLog(models.Model):
             updates.append((row["id"], last_seq, prev_hash, entry_hash))
             prev_hash = entry_hash
         cr.execute(
-            "UPDATE o2c_audit_log AS a SET sequence = v.seq, prev_hash = v.prev, hash = v.h "
-            "FROM (VALUES " + ", ".join(["(%s, %s, %s, %s)"] * len(updates)) + ") "
+            "UPDATE o2c_audit_log AS a "
+            "SET sequence = v.seq, prev_hash = v.prev, hash = v.h FROM (VALUES "
+            + ", ".join(["(%s, %s, %s, %s)"] * len(updates))
+            + ") "
             "AS v(id, seq, prev, h) WHERE a.id = v.id",
             [value for update in updates for value in update],
         )
@@ -274,7 +286,7 @@ class O2cAuditLog(models.Model):
         )
         while True:
             cr.execute(
-                f"SELECT {cols} FROM o2c_audit_log WHERE sequence > %s "  # noqa: S608
+                f"SELECT {cols} FROM o2c_audit_log WHERE sequence > %s "
                 "ORDER BY sequence LIMIT %s",
                 [last, batch],
             )
@@ -321,8 +333,12 @@ class O2cAuditLog(models.Model):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"title": self.env._("Audit chain"), "message": message,
-                       "type": kind, "sticky": kind == "danger"},
+            "params": {
+                "title": self.env._("Audit chain"),
+                "message": message,
+                "type": kind,
+                "sticky": kind == "danger",
+            },
         }
 
     def _data_dict(self):

@@ -318,7 +318,7 @@ class O2cEvent(models.Model):
             with self.env.cr.savepoint():
                 result = handler(self)
                 self.env.flush_all()
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a state
+        except Exception as exc:  # every failure becomes a state
             self._record_failure(exc, started)
             return self.state
         self._record_success(result, started)
