@@ -56,7 +56,9 @@ class O2cWebhookController(http.Controller):
         if declared is not None and declared > limit:
             _logger.warning(
                 "O2C webhook %s: body of %s bytes refused (limit %s)",
-                connection.id, declared, limit,
+                connection.id,
+                declared,
+                limit,
             )
             return _json_response(413, {"error": f"body larger than {limit} bytes"})
         try:
@@ -66,18 +68,30 @@ class O2cWebhookController(http.Controller):
         except RequestEntityTooLarge:
             body = None
         if body is None or len(body) > limit:
-            _logger.warning("O2C webhook %s: streamed body over %s bytes refused",
-                            connection.id, limit)
+            _logger.warning(
+                "O2C webhook %s: streamed body over %s bytes refused",
+                connection.id,
+                limit,
+            )
             return _json_response(413, {"error": f"body larger than {limit} bytes"})
         headers = {k: v for k, v in httpreq.headers.items()}
         try:
             connection._o2c_verify_webhook(body, headers)
         except SignatureError as exc:
-            _logger.warning("O2C webhook %s refused: %s (from %s)", connection.id,
-                            exc, httpreq.remote_addr)
-            return _json_response(401, {"error": "invalid signature", "reason": str(exc)})
-        correlation_id = headers.get("X-Request-Id") or headers.get("X-Correlation-Id") \
+            _logger.warning(
+                "O2C webhook %s refused: %s (from %s)",
+                connection.id,
+                exc,
+                httpreq.remote_addr,
+            )
+            return _json_response(
+                401, {"error": "invalid signature", "reason": str(exc)}
+            )
+        correlation_id = (
+            headers.get("X-Request-Id")
+            or headers.get("X-Correlation-Id")
             or uuid.uuid4().hex
+        )
         masked = mask_headers(headers)
         with o2c_new_env(env) as store_env:
             conn = connection.with_env(store_env).sudo()
@@ -88,20 +102,35 @@ class O2cWebhookController(http.Controller):
                 # Authenticated but unreadable: keep it (nothing lost) and tell the
                 # sender precisely what is wrong.
                 event, _created = Event._store_inbound(
-                    conn, "malformed", f"malformed:{content_hash(body)}",
-                    body.decode("utf-8", errors="replace"), masked, correlation_id,
+                    conn,
+                    "malformed",
+                    f"malformed:{content_hash(body)}",
+                    body.decode("utf-8", errors="replace"),
+                    masked,
+                    correlation_id,
                     enqueue=False,
                 )
                 if event and event.state != "failed":
-                    event.write({"state": "failed", "error_kind": "permanent",
-                                 "last_error": f"Malformed payload: {exc}"})
+                    event.write(
+                        {
+                            "state": "failed",
+                            "error_kind": "permanent",
+                            "last_error": f"Malformed payload: {exc}",
+                        }
+                    )
                     event._raise_exception_for(exc, "failed")
-                return _json_response(400, {"error": "malformed payload", "detail": str(exc)})
+                return _json_response(
+                    400, {"error": "malformed payload", "detail": str(exc)}
+                )
             stored, duplicates = [], 0
             for item in items:
                 event, created = Event._store_inbound(
-                    conn, item["event_type"], item["external_id"], item["payload"],
-                    masked, correlation_id,
+                    conn,
+                    item["event_type"],
+                    item["external_id"],
+                    item["payload"],
+                    masked,
+                    correlation_id,
                 )
                 if created:
                     stored.append(event)
@@ -112,5 +141,3 @@ class O2cWebhookController(http.Controller):
         return request.make_response(
             text, headers=[("Content-Type", content_type)], status=status
         )
-
-

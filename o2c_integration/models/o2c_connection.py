@@ -94,15 +94,23 @@ class O2cConnection(models.Model):
         required=True,
         tracking=True,
     )
-    api_key_header = fields.Char(default="Authorization", help="Header carrying the API key")
-    api_key_prefix = fields.Char(default="Bearer", help="Prefix before the key, e.g. 'Bearer'")
+    api_key_header = fields.Char(
+        default="Authorization", help="Header carrying the API key"
+    )
+    api_key_prefix = fields.Char(
+        default="Bearer", help="Prefix before the key, e.g. 'Bearer'"
+    )
     username = fields.Char(tracking=True)
     client_id = fields.Char(string="OAuth2 Client ID", tracking=True)
     token_url = fields.Char(string="OAuth2 Token URL", tracking=True)
     oauth_scope = fields.Char(string="OAuth2 Scope")
     # Write-only secrets (masked), ciphertext readable by O2C administrators only
-    api_key = fields.Char(compute="_compute_o2c_masked_secrets", inverse="_inverse_o2c_secrets")
-    password = fields.Char(compute="_compute_o2c_masked_secrets", inverse="_inverse_o2c_secrets")
+    api_key = fields.Char(
+        compute="_compute_o2c_masked_secrets", inverse="_inverse_o2c_secrets"
+    )
+    password = fields.Char(
+        compute="_compute_o2c_masked_secrets", inverse="_inverse_o2c_secrets"
+    )
     client_secret = fields.Char(
         compute="_compute_o2c_masked_secrets", inverse="_inverse_o2c_secrets"
     )
@@ -120,16 +128,24 @@ class O2cConnection(models.Model):
         default=lambda self: secrets.token_urlsafe(18),
         help="Unguessable path component of the inbound webhook URL",
     )
-    webhook_url = fields.Char(compute="_compute_webhook_url", string="Inbound Webhook URL")
+    webhook_url = fields.Char(
+        compute="_compute_webhook_url", string="Inbound Webhook URL"
+    )
     webhook_secret_ids = fields.One2many("o2c.connection.secret", "connection_id")
     webhook_tolerance = fields.Integer(
-        default=300, string="Signature Tolerance (s)", help="Maximum age of a signed timestamp"
+        default=300,
+        string="Signature Tolerance (s)",
+        help="Maximum age of a signed timestamp",
     )
-    max_body_bytes = fields.Integer(default=1024 * 1024, string="Max Webhook Body (bytes)")
+    max_body_bytes = fields.Integer(
+        default=1024 * 1024, string="Max Webhook Body (bytes)"
+    )
     # Outbound policy
     connect_timeout = fields.Float(default=5.0, string="Connect Timeout (s)")
     read_timeout = fields.Float(default=30.0, string="Read Timeout (s)")
-    rate_limit = fields.Integer(default=0, string="Rate Limit (calls/min)", help="0 = none")
+    rate_limit = fields.Integer(
+        default=0, string="Rate Limit (calls/min)", help="0 = none"
+    )
     retry_max_attempts = fields.Integer(default=5, string="Max Attempts")
     retry_backoff_base = fields.Float(default=30.0, string="Backoff Base (s)")
     retry_backoff_cap = fields.Float(default=3600.0, string="Backoff Cap (s)")
@@ -158,16 +174,23 @@ class O2cConnection(models.Model):
     def _compute_webhook_url(self):
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
         for rec in self:
-            rec.webhook_url = f"{base}/o2c/webhook/{rec.webhook_key}" if rec.webhook_key else False
+            rec.webhook_url = (
+                f"{base}/o2c/webhook/{rec.webhook_key}" if rec.webhook_key else False
+            )
 
     def _compute_event_stats(self):
         Event = self.env["o2c.event"]
         counts = dict(
-            Event._read_group([("connection_id", "in", self.ids)], ["connection_id"], ["__count"])
+            Event._read_group(
+                [("connection_id", "in", self.ids)], ["connection_id"], ["__count"]
+            )
         )
         failed = dict(
             Event._read_group(
-                [("connection_id", "in", self.ids), ("state", "in", ("failed", "dead"))],
+                [
+                    ("connection_id", "in", self.ids),
+                    ("state", "in", ("failed", "dead")),
+                ],
                 ["connection_id"],
                 ["__count"],
             )
@@ -210,16 +233,26 @@ class O2cConnection(models.Model):
         if not isinstance(data, dict):
             raise ValueError("the webhook body must be a JSON object")
         event_type = data.get("type") or headers.get("X-O2C-Event-Type") or "unknown"
-        external_id = data.get("id") or headers.get("X-O2C-Event-Id") or content_hash(body)
-        return [{"event_type": str(event_type), "external_id": str(external_id), "payload": text}]
+        external_id = (
+            data.get("id") or headers.get("X-O2C-Event-Id") or content_hash(body)
+        )
+        return [
+            {
+                "event_type": str(event_type),
+                "external_id": str(external_id),
+                "payload": text,
+            }
+        ]
 
     def _o2c_webhook_ack(self, events, duplicates):
         """Return (status, content_type, body) acknowledging stored events."""
-        body = json.dumps({
-            "status": "accepted",
-            "events": [e.id for e in events],
-            "duplicates": duplicates,
-        })
+        body = json.dumps(
+            {
+                "status": "accepted",
+                "events": [e.id for e in events],
+                "duplicates": duplicates,
+            }
+        )
         return 200, "application/json", body
 
     # --- OUTBOUND CLIENT
@@ -254,7 +287,11 @@ class O2cConnection(models.Model):
         """Client-credentials token, cached encrypted until 60 s before expiry."""
         self.ensure_one()
         conn = self.sudo()
-        if not force and conn.access_token_enc and conn.access_token_expiry > time.time() + 60:
+        if (
+            not force
+            and conn.access_token_enc
+            and conn.access_token_expiry > time.time() + 60
+        ):
             return get_cipher().decrypt(conn.access_token_enc)
         if not conn.token_url or not conn.client_id:
             raise UserError(self.env._("OAuth2 needs a token URL and a client ID."))
@@ -274,7 +311,10 @@ class O2cConnection(models.Model):
         expiry = time.time() + float(payload.get("expires_in") or 3600)
         with o2c_new_env(self.env) as env:
             env["o2c.connection"].sudo().browse(self.id).write(
-                {"access_token_enc": get_cipher().encrypt(token), "access_token_expiry": expiry}
+                {
+                    "access_token_enc": get_cipher().encrypt(token),
+                    "access_token_expiry": expiry,
+                }
             )
         conn.invalidate_recordset(["access_token_enc", "access_token_expiry"])
         return token
@@ -289,7 +329,9 @@ class O2cConnection(models.Model):
             "backoff_cap": 10.0,
             "max_inline_wait": 10.0,
             "rate_limiter": self._o2c_bucket(),
-            "breaker": CircuitBreaker(self.breaker_threshold or 5, self.breaker_reset or 60),
+            "breaker": CircuitBreaker(
+                self.breaker_threshold or 5, self.breaker_reset or 60
+            ),
             "breaker_state": BreakerState(
                 state=self.breaker_state or "closed",
                 failures=self.breaker_failures,
@@ -299,9 +341,20 @@ class O2cConnection(models.Model):
         opts.update(overrides)
         return OutboundClient(**opts)
 
-    def _o2c_request(self, method, path, *, json_body=None, params=None, headers=None,
-                     data=None, idempotency_key=None, event_type=None, correlation_id=None,
-                     client_overrides=None):
+    def _o2c_request(
+        self,
+        method,
+        path,
+        *,
+        json_body=None,
+        params=None,
+        headers=None,
+        data=None,
+        idempotency_key=None,
+        event_type=None,
+        correlation_id=None,
+        client_overrides=None,
+    ):
         """The one entry point for outbound calls of this connection.
 
         Retries transient failures inline within a short budget, then raises
@@ -316,21 +369,31 @@ class O2cConnection(models.Model):
                                      idempotency_key=f"status-{invoice.id}-posted")
         """
         self.ensure_one()
-        url = path if path.startswith(("http://", "https://")) else (
-            (self.base_url or "").rstrip("/") + "/" + path.lstrip("/")
+        url = (
+            path
+            if path.startswith(("http://", "https://"))
+            else ((self.base_url or "").rstrip("/") + "/" + path.lstrip("/"))
         )
         headers = dict(headers or {})
         headers.setdefault("Accept", "application/json")
         auth = self._o2c_auth(headers)
         attempts = []
-        client = self._o2c_client(on_attempt=attempts.append, **(client_overrides or {}))
+        client = self._o2c_client(
+            on_attempt=attempts.append, **(client_overrides or {})
+        )
         started = time.monotonic()
         response = error = None
         try:
             try:
                 response = client.request(
-                    method, url, headers=headers, params=params, json=json_body,
-                    data=data, idempotency_key=idempotency_key, auth=auth,
+                    method,
+                    url,
+                    headers=headers,
+                    params=params,
+                    json=json_body,
+                    data=data,
+                    idempotency_key=idempotency_key,
+                    auth=auth,
                 )
             except PermanentHTTPError as exc:
                 if exc.status != 401 or self.auth_method != "oauth2":
@@ -338,8 +401,13 @@ class O2cConnection(models.Model):
                 # the cached token was revoked or expired early: refresh once
                 headers["Authorization"] = f"Bearer {self._o2c_oauth_token(force=True)}"
                 response = client.request(
-                    method, url, headers=headers, params=params, json=json_body,
-                    data=data, idempotency_key=idempotency_key,
+                    method,
+                    url,
+                    headers=headers,
+                    params=params,
+                    json=json_body,
+                    data=data,
+                    idempotency_key=idempotency_key,
                 )
             return response
         except (RetryableError, PermanentHTTPError) as exc:
@@ -350,23 +418,53 @@ class O2cConnection(models.Model):
             raise error from exc
         finally:
             self._o2c_after_request(
-                client, method, url, attempts, response, error, json_body or data or params,
-                event_type, correlation_id, started,
+                client,
+                method,
+                url,
+                attempts,
+                response,
+                error,
+                json_body or data or params,
+                event_type,
+                correlation_id,
+                started,
                 idempotency_key or (attempts[0].idempotency_key if attempts else None),
             )
 
-    def _o2c_after_request(self, client, method, url, attempts, response, error, payload,
-                           event_type, correlation_id, started, idempotency_key):
+    def _o2c_after_request(
+        self,
+        client,
+        method,
+        url,
+        attempts,
+        response,
+        error,
+        payload,
+        event_type,
+        correlation_id,
+        started,
+        idempotency_key,
+    ):
         """Persist breaker state and the outbound event log in an independent transaction."""
         state = client.breaker_state
-        status = response.status_code if response is not None else getattr(error, "status", None)
+        status = (
+            response.status_code
+            if response is not None
+            else getattr(error, "status", None)
+        )
         now = fields.Datetime.now()
         log_payload = json.dumps(
             {
-                "request": mask_data(payload) if isinstance(payload, (dict, list)) else payload,
+                "request": mask_data(payload)
+                if isinstance(payload, (dict, list))
+                else payload,
                 "attempts": [
-                    {"attempt": a.attempt, "status": a.status, "error": a.error,
-                     "duration_ms": a.duration_ms}
+                    {
+                        "attempt": a.attempt,
+                        "status": a.status,
+                        "error": a.error,
+                        "duration_ms": a.duration_ms,
+                    }
                     for a in attempts
                 ],
                 "response": _response_excerpt(response),
@@ -387,10 +485,16 @@ class O2cConnection(models.Model):
                 env.cr.execute(
                     "UPDATE o2c_connection SET breaker_state=%s, breaker_failures=%s, "
                     "breaker_opened_at=%s WHERE id=%s",
-                    [conn_vals["breaker_state"], conn_vals["breaker_failures"],
-                     conn_vals["breaker_opened_at"], self.id],
+                    [
+                        conn_vals["breaker_state"],
+                        conn_vals["breaker_failures"],
+                        conn_vals["breaker_opened_at"],
+                        self.id,
+                    ],
                 )
-                extra = {k: v for k, v in conn_vals.items() if not k.startswith("breaker")}
+                extra = {
+                    k: v for k, v in conn_vals.items() if not k.startswith("breaker")
+                }
                 conn = env["o2c.connection"].sudo().browse(self.id)
                 conn.write(extra)
                 env["o2c.event"].sudo()._log_outbound(
@@ -399,21 +503,31 @@ class O2cConnection(models.Model):
                     method=method.upper(),
                     url=url,
                     status=status,
-                    state="done" if error is None and response is not None and response.ok
+                    state="done"
+                    if error is None and response is not None and response.ok
                     else "failed",
                     error=str(error) if error else None,
                     payload=log_payload,
-                    headers=json.dumps(attempts[-1].request_headers if attempts else {}),
+                    headers=json.dumps(
+                        attempts[-1].request_headers if attempts else {}
+                    ),
                     duration_ms=int((time.monotonic() - started) * 1000),
                     attempts=len(attempts),
                     correlation_id=correlation_id,
                     idempotency_key=idempotency_key,
                 )
         except Exception:  # logging must never mask the call's own outcome
-            _logger.exception("O2C: could not log outbound call to %s", url.split("?")[0])
+            _logger.exception(
+                "O2C: could not log outbound call to %s", url.split("?")[0]
+            )
         self.invalidate_recordset(
-            ["breaker_state", "breaker_failures", "breaker_opened_at", "last_success_at",
-             "last_error"]
+            [
+                "breaker_state",
+                "breaker_failures",
+                "breaker_opened_at",
+                "last_success_at",
+                "last_error",
+            ]
         )
 
     # --- CRONS
@@ -447,7 +561,9 @@ class O2cConnection(models.Model):
             raise UserError(self.env._("Set a base URL first."))
         try:
             response = self._o2c_request(
-                "GET", self.base_url, event_type="connection.test",
+                "GET",
+                self.base_url,
+                event_type="connection.test",
                 client_overrides={"max_attempts": 1},
             )
             message = self.env._("Connection OK (HTTP %(s)s).", s=response.status_code)
@@ -465,14 +581,17 @@ class O2cConnection(models.Model):
         }
 
     def action_reset_breaker(self):
-        self.sudo().write({"breaker_state": "closed", "breaker_failures": 0,
-                           "breaker_opened_at": 0.0})
+        self.sudo().write(
+            {"breaker_state": "closed", "breaker_failures": 0, "breaker_opened_at": 0.0}
+        )
 
     def action_regenerate_webhook_key(self):
         for rec in self:
             rec.sudo().webhook_key = secrets.token_urlsafe(18)
             self.env["o2c.audit.log"]._log(
-                "credential.change", f"Webhook URL regenerated on {rec.name}", records=rec
+                "credential.change",
+                f"Webhook URL regenerated on {rec.name}",
+                records=rec,
             )
 
     @api.model
@@ -489,13 +608,16 @@ class O2cConnection(models.Model):
         for model in ("o2c.connection", "o2c.connection.secret"):
             records = self.env[model].sudo().with_context(active_test=False).search([])
             count += records._o2c_reencrypt(cipher)
-        tokens = self.sudo().with_context(active_test=False).search(
-            [("access_token_enc", "!=", False)]
+        tokens = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("access_token_enc", "!=", False)])
         )
         for conn in tokens:
             conn.access_token_enc = cipher.rotate(conn.access_token_enc)
         self.env["o2c.audit.log"]._log(
-            "credential.rotate", f"Re-encrypted {count} secrets under the primary key",
+            "credential.rotate",
+            f"Re-encrypted {count} secrets under the primary key",
             data={"count": count},
         )
         return {
@@ -517,8 +639,11 @@ def _response_excerpt(response):
         body = mask_data(json.loads(text)) if text else None
     except ValueError:
         body = text[:500]
-    return {"status": response.status_code, "headers": mask_headers(dict(response.headers)),
-            "body": body}
+    return {
+        "status": response.status_code,
+        "headers": mask_headers(dict(response.headers)),
+        "body": body,
+    }
 
 
 class O2cConnectionSecret(models.Model):
@@ -528,8 +653,9 @@ class O2cConnectionSecret(models.Model):
     _order = "sequence, id"
     _o2c_secret_fields = ["secret"]
 
-    connection_id = fields.Many2one("o2c.connection", required=True, ondelete="cascade",
-                                    index=True)
+    connection_id = fields.Many2one(
+        "o2c.connection", required=True, ondelete="cascade", index=True
+    )
     company_id = fields.Many2one(related="connection_id.company_id", store=True)
     name = fields.Char(required=True, default="Webhook secret")
     sequence = fields.Integer(default=10)
@@ -537,12 +663,16 @@ class O2cConnectionSecret(models.Model):
     expires_at = fields.Datetime(
         help="End of the rotation window: after this the secret is refused."
     )
-    secret = fields.Char(compute="_compute_o2c_masked_secrets", inverse="_inverse_o2c_secrets")
+    secret = fields.Char(
+        compute="_compute_o2c_masked_secrets", inverse="_inverse_o2c_secrets"
+    )
     secret_enc = fields.Char(groups=ADMIN_GROUP, copy=False)
 
     def _get_valid_secrets(self):
         now = fields.Datetime.now()
         valid = self.sudo().filtered(
-            lambda s: s.active and s.secret_enc and (not s.expires_at or s.expires_at > now)
+            lambda s: s.active
+            and s.secret_enc
+            and (not s.expires_at or s.expires_at > now)
         )
         return [s._o2c_get_secret("secret") for s in valid]

@@ -76,7 +76,10 @@ class O2cEvent(models.Model):
 
     name = fields.Char(compute="_compute_name")
     direction = fields.Selection(
-        [("in", "Inbound"), ("out", "Outbound")], required=True, default="in", index=True
+        [("in", "Inbound"), ("out", "Outbound")],
+        required=True,
+        default="in",
+        index=True,
     )
     connection_id = fields.Many2one(
         "o2c.connection", required=True, index=True, ondelete="restrict"
@@ -106,7 +109,9 @@ class O2cEvent(models.Model):
         [("transient", "Transient"), ("permanent", "Permanent")], readonly=True
     )
     next_retry_at = fields.Datetime(readonly=True, index=True)
-    received_at = fields.Datetime(default=fields.Datetime.now, readonly=True, index=True)
+    received_at = fields.Datetime(
+        default=fields.Datetime.now, readonly=True, index=True
+    )
     processing_started_at = fields.Datetime(readonly=True)
     processed_at = fields.Datetime(readonly=True)
     duration_ms = fields.Integer(readonly=True, aggregator="avg")
@@ -123,20 +128,25 @@ class O2cEvent(models.Model):
     _idempotency_key_uniq = models.Constraint(
         "UNIQUE(idempotency_key)", "This event was already received (idempotency key)."
     )
-    _state_retry_idx = models.Index("(state, next_retry_at) WHERE state IN ('queued', 'processing')")
+    _state_retry_idx = models.Index(
+        "(state, next_retry_at) WHERE state IN ('queued', 'processing')"
+    )
 
     # --- COMPUTE METHODS
 
     @api.depends("connection_id", "event_type", "external_id")
     def _compute_name(self):
         for rec in self:
-            rec.name = f"{rec.connection_id.name or '?'} / {rec.event_type} / {rec.external_id or rec.id}"
+            conn = rec.connection_id.name or "?"
+            rec.name = f"{conn} / {rec.event_type} / {rec.external_id or rec.id}"
 
     def _compute_payload_masked(self):
         for rec in self:
             raw = rec.sudo().payload
-            rec.payload_masked = mask_json_text(raw) if raw else (
-                self.env._("(purged)") if rec.payload_purged else False
+            rec.payload_masked = (
+                mask_json_text(raw)
+                if raw
+                else (self.env._("(purged)") if rec.payload_purged else False)
             )
 
     # --- STORE (inbound)
@@ -146,8 +156,16 @@ class O2cEvent(models.Model):
         return f"{direction}:{connection.id}:{external_id}"
 
     @api.model
-    def _store_inbound(self, connection, event_type, external_id, payload, headers=None,
-                       correlation_id=None, enqueue=True):
+    def _store_inbound(
+        self,
+        connection,
+        event_type,
+        external_id,
+        payload,
+        headers=None,
+        correlation_id=None,
+        enqueue=True,
+    ):
         """Store one inbound event once; return ``(event, created)``.
 
         Must run in the transaction that is committed before the sender gets its 2xx.
@@ -200,33 +218,49 @@ class O2cEvent(models.Model):
             return self.browse()
 
     @api.model
-    def _log_outbound(self, connection, *, event_type, method, url, status, state, error,
-                      payload, headers, duration_ms, attempts, correlation_id,
-                      idempotency_key):
+    def _log_outbound(
+        self,
+        connection,
+        *,
+        event_type,
+        method,
+        url,
+        status,
+        state,
+        error,
+        payload,
+        headers,
+        duration_ms,
+        attempts,
+        correlation_id,
+        idempotency_key,
+    ):
         """Record one outbound call (already masked)."""
         raw = (payload or "").encode()
-        return self.sudo().create({
-            "direction": "out",
-            "connection_id": connection.id,
-            "event_type": event_type[:256],
-            "external_id": idempotency_key,
-            # an outbound call may legitimately repeat the same business key: the log
-            # row's key is per call.
-            "idempotency_key": f"out:{connection.id}:{time.time_ns()}:{id(raw)}",
-            "payload": payload,
-            "payload_hash": hashlib.sha256(raw).hexdigest(),
-            "payload_size": len(raw),
-            "headers": headers,
-            "state": state,
-            "attempts": attempts,
-            "last_error": error,
-            "http_method": method,
-            "url": url.split("?")[0][:1024],
-            "http_status": status or 0,
-            "duration_ms": duration_ms,
-            "processed_at": fields.Datetime.now(),
-            "correlation_id": correlation_id,
-        })
+        return self.sudo().create(
+            {
+                "direction": "out",
+                "connection_id": connection.id,
+                "event_type": event_type[:256],
+                "external_id": idempotency_key,
+                # an outbound call may legitimately repeat the same business key: the log
+                # row's key is per call.
+                "idempotency_key": f"out:{connection.id}:{time.time_ns()}:{id(raw)}",
+                "payload": payload,
+                "payload_hash": hashlib.sha256(raw).hexdigest(),
+                "payload_size": len(raw),
+                "headers": headers,
+                "state": state,
+                "attempts": attempts,
+                "last_error": error,
+                "http_method": method,
+                "url": url.split("?")[0][:1024],
+                "http_status": status or 0,
+                "duration_ms": duration_ms,
+                "processed_at": fields.Datetime.now(),
+                "correlation_id": correlation_id,
+            }
+        )
 
     # --- QUEUE
 
@@ -240,11 +274,15 @@ class O2cEvent(models.Model):
                 description=f"O2C process {event.name}",
                 identity_key=f"o2c-event-{event.id}-{event.attempts}-{event.replay_count}",
             )._job_process()
-            event.write({
-                "state": "queued",
-                "job_uuid": job.uuid if job is not None and hasattr(job, "uuid") else False,
-                "next_retry_at": eta or fields.Datetime.now(),
-            })
+            event.write(
+                {
+                    "state": "queued",
+                    "job_uuid": job.uuid
+                    if job is not None and hasattr(job, "uuid")
+                    else False,
+                    "next_retry_at": eta or fields.Datetime.now(),
+                }
+            )
 
     def _job_process(self):
         """queue_job entry point (one event)."""
@@ -295,19 +333,26 @@ class O2cEvent(models.Model):
             return self.state
         handler = self._get_handler()
         if handler is None:
-            self.write({
-                "state": "ignored",
-                "ignore_reason": self.env._("No handler for %(t)s / %(e)s",
-                                            t=self.connection_type, e=self.event_type),
-                "processed_at": fields.Datetime.now(),
-            })
+            self.write(
+                {
+                    "state": "ignored",
+                    "ignore_reason": self.env._(
+                        "No handler for %(t)s / %(e)s",
+                        t=self.connection_type,
+                        e=self.event_type,
+                    ),
+                    "processed_at": fields.Datetime.now(),
+                }
+            )
             return "ignored"
         started = time.monotonic()
-        self.write({
-            "state": "processing",
-            "processing_started_at": fields.Datetime.now(),
-            "attempts": self.attempts + 1,
-        })
+        self.write(
+            {
+                "state": "processing",
+                "processing_started_at": fields.Datetime.now(),
+                "attempts": self.attempts + 1,
+            }
+        )
         # The "processing" mark is committed on its own so that a worker killed in
         # the middle leaves a visible stuck event that the requeue cron picks up.
         # The commit releases the row lock: take it again before the handler runs
@@ -333,7 +378,7 @@ class O2cEvent(models.Model):
 
     def _record_success(self, result, started):
         links = []
-        for records in (result if isinstance(result, (list, tuple)) else [result]):
+        for records in result if isinstance(result, (list, tuple)) else [result]:
             if records is None or not isinstance(records, models.BaseModel):
                 continue
             links.extend(
@@ -342,27 +387,33 @@ class O2cEvent(models.Model):
             )
         if links:
             self.env["o2c.event.link"].sudo().create(links)
-        self.write({
-            "state": "done",
-            "processed_at": fields.Datetime.now(),
-            "duration_ms": int((time.monotonic() - started) * 1000),
-            "last_error": False,
-            "error_kind": False,
-            "next_retry_at": False,
-        })
+        self.write(
+            {
+                "state": "done",
+                "processed_at": fields.Datetime.now(),
+                "duration_ms": int((time.monotonic() - started) * 1000),
+                "last_error": False,
+                "error_kind": False,
+                "next_retry_at": False,
+            }
+        )
         # the problem this event caused before (failed/dead) is gone
         self.env["o2c.exception"]._close_by_key(
             self._exception_key(), self.env._("The event was processed successfully.")
         )
         self.env["o2c.audit.log"]._log(
-            "event.process", f"Processed {self.name}", event=self,
+            "event.process",
+            f"Processed {self.name}",
+            event=self,
             data={"attempt": self.attempts, "links": len(links)},
         )
 
     @api.model
     def _classify_error(self, exc):
         """'permanent' for what a person must fix, else 'transient' (retry)."""
-        if isinstance(exc, (PermanentError, O2cValidationError, UserError, ValidationError)):
+        if isinstance(
+            exc, (PermanentError, O2cValidationError, UserError, ValidationError)
+        ):
             return "permanent"
         return "transient"
 
@@ -382,8 +433,13 @@ class O2cEvent(models.Model):
             "error_kind": kind,
             "duration_ms": int((time.monotonic() - started) * 1000),
         }
-        _logger.warning("O2C event %s failed (%s, attempt %s): %s", self.id, kind,
-                        self.attempts, exc)
+        _logger.warning(
+            "O2C event %s failed (%s, attempt %s): %s",
+            self.id,
+            kind,
+            self.attempts,
+            exc,
+        )
         if kind == "permanent":
             vals.update(state="failed", next_retry_at=False)
             self.write(vals)
@@ -395,8 +451,11 @@ class O2cEvent(models.Model):
             self._raise_exception_for(exc, "dead")
             return
         conn = self.connection_id
-        delay = backoff_delay(self.attempts, conn.retry_backoff_base or 30.0,
-                              conn.retry_backoff_cap or 3600.0)
+        delay = backoff_delay(
+            self.attempts,
+            conn.retry_backoff_base or 30.0,
+            conn.retry_backoff_cap or 3600.0,
+        )
         retry_after = getattr(exc, "retry_after", None)
         if retry_after:
             delay = max(delay, float(retry_after))
@@ -414,9 +473,13 @@ class O2cEvent(models.Model):
         )
         self.env["o2c.exception"]._raise(
             category,
-            self.env._("%(type)s event %(ext)s %(state)s: %(err)s",
-                       type=self.event_type, ext=self.external_id or self.id,
-                       state=state, err=str(exc)[:200]),
+            self.env._(
+                "%(type)s event %(ext)s %(state)s: %(err)s",
+                type=self.event_type,
+                ext=self.external_id or self.id,
+                state=state,
+                err=str(exc)[:200],
+            ),
             dedup_key=self._exception_key(),
             severity="high" if state == "dead" else "medium",
             event=self,
@@ -434,7 +497,9 @@ class O2cEvent(models.Model):
 
     def _check_manager(self):
         if not self.env.user.has_group("o2c_integration.group_o2c_manager"):
-            raise UserError(self.env._("Only O2C managers can retry, replay or ignore events."))
+            raise UserError(
+                self.env._("Only O2C managers can retry, replay or ignore events.")
+            )
 
     def action_retry(self):
         """Retry failed / dead / stuck events now (attempt counter restarts)."""
@@ -443,7 +508,9 @@ class O2cEvent(models.Model):
         for event in todo.sudo():
             event.write({"attempts": 0, "error_kind": False})
             event._enqueue()
-            self.env["o2c.audit.log"]._log("event.retry", f"Retry of {event.name}", event=event)
+            self.env["o2c.audit.log"]._log(
+                "event.retry", f"Retry of {event.name}", event=event
+            )
         return True
 
     def action_replay(self):
@@ -452,13 +519,23 @@ class O2cEvent(models.Model):
         todo = self.filtered(lambda e: e.direction == "in" and e.payload_size)
         for event in todo.sudo():
             if event.payload_purged:
-                raise UserError(self.env._("The payload of %(e)s was purged: it cannot be "
-                                           "replayed.", e=event.name))
-            event.write({"attempts": 0, "replay_count": event.replay_count + 1,
-                         "ignore_reason": False})
+                raise UserError(
+                    self.env._(
+                        "The payload of %(e)s was purged: it cannot be replayed.",
+                        e=event.name,
+                    )
+                )
+            event.write(
+                {
+                    "attempts": 0,
+                    "replay_count": event.replay_count + 1,
+                    "ignore_reason": False,
+                }
+            )
             event._enqueue()
-            self.env["o2c.audit.log"]._log("event.replay", f"Replay of {event.name}",
-                                           event=event)
+            self.env["o2c.audit.log"]._log(
+                "event.replay", f"Replay of {event.name}", event=event
+            )
         return True
 
     def action_ignore(self, reason=None):
@@ -473,10 +550,16 @@ class O2cEvent(models.Model):
                 "context": {"active_ids": self.ids, "active_model": self._name},
             }
         for event in self.sudo().filtered(lambda e: e.state != "ignored"):
-            event.write({"state": "ignored", "ignore_reason": reason, "next_retry_at": False})
+            event.write(
+                {"state": "ignored", "ignore_reason": reason, "next_retry_at": False}
+            )
             self.env["o2c.exception"]._close_by_key(event._exception_key(), reason)
-            self.env["o2c.audit.log"]._log("event.ignore", f"Ignored {event.name}",
-                                           event=event, data={"reason": reason})
+            self.env["o2c.audit.log"]._log(
+                "event.ignore",
+                f"Ignored {event.name}",
+                event=event,
+                data={"reason": reason},
+            )
         return True
 
     def action_open_links(self):
@@ -495,25 +578,50 @@ class O2cEvent(models.Model):
     def _cron_requeue_stuck(self, stuck_minutes=15):
         """Requeue events stuck in processing (worker died) or queued without a live job."""
         limit = fields.Datetime.now() - timedelta(minutes=stuck_minutes)
-        stuck = self.sudo().search([
-            ("direction", "=", "in"),
-            "|",
-            "&", ("state", "=", "processing"), ("processing_started_at", "<", limit),
-            "&", ("state", "=", "queued"), ("next_retry_at", "<", limit),
-        ], limit=1000)
-        live_uuids = set(
-            self.env["queue.job"].sudo().search([
-                ("uuid", "in", [u for u in stuck.mapped("job_uuid") if u]),
-                ("state", "in", ("pending", "enqueued", "started", "wait_dependencies")),
-            ]).mapped("uuid")
-        ) if stuck else set()
+        stuck = self.sudo().search(
+            [
+                ("direction", "=", "in"),
+                "|",
+                "&",
+                ("state", "=", "processing"),
+                ("processing_started_at", "<", limit),
+                "&",
+                ("state", "=", "queued"),
+                ("next_retry_at", "<", limit),
+            ],
+            limit=1000,
+        )
+        live_uuids = (
+            set(
+                self.env["queue.job"]
+                .sudo()
+                .search(
+                    [
+                        ("uuid", "in", [u for u in stuck.mapped("job_uuid") if u]),
+                        (
+                            "state",
+                            "in",
+                            ("pending", "enqueued", "started", "wait_dependencies"),
+                        ),
+                    ]
+                )
+                .mapped("uuid")
+            )
+            if stuck
+            else set()
+        )
         requeued = self.browse()
         for event in stuck:
             if event.state == "queued" and event.job_uuid in live_uuids:
                 continue  # its job is simply waiting for a worker
             if event.state == "processing" and event.attempts >= event.max_attempts:
-                event.write({"state": "dead", "last_error": (event.last_error or "")
-                             + "\nStuck in processing after the last attempt."})
+                event.write(
+                    {
+                        "state": "dead",
+                        "last_error": (event.last_error or "")
+                        + "\nStuck in processing after the last attempt.",
+                    }
+                )
                 event._raise_exception_for(UserError("stuck in processing"), "dead")
                 continue
             event._enqueue()
@@ -525,8 +633,11 @@ class O2cEvent(models.Model):
     @api.model
     def _cron_purge_payloads(self):
         """Purge payloads older than the retention period (metadata and hashes stay)."""
-        days = int(self.env["ir.config_parameter"].sudo().get_param(
-            "o2c_integration.payload_retention_days", 90))
+        days = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("o2c_integration.payload_retention_days", 90)
+        )
         if days <= 0:
             return 0
         limit = fields.Datetime.now() - timedelta(days=days)
@@ -541,7 +652,8 @@ class O2cEvent(models.Model):
         self.invalidate_model(["payload", "headers", "payload_purged"])
         if count:
             self.env["o2c.audit.log"]._log(
-                "event.purge", f"Purged {count} payloads older than {days} days",
+                "event.purge",
+                f"Purged {count} payloads older than {days} days",
                 data={"count": count, "days": days},
             )
         return count
@@ -552,7 +664,9 @@ class O2cEventLink(models.Model):
     _description = "Record created by an O2C event"
     _order = "id"
 
-    event_id = fields.Many2one("o2c.event", required=True, ondelete="cascade", index=True)
+    event_id = fields.Many2one(
+        "o2c.event", required=True, ondelete="cascade", index=True
+    )
     res_model = fields.Char(required=True, index=True)
     res_id = fields.Integer(required=True, index=True)
     record_name = fields.Char(compute="_compute_record_name")
@@ -564,7 +678,9 @@ class O2cEventLink(models.Model):
                 if link.res_model in self.env
                 else None
             )
-            link.record_name = record.display_name if record else f"{link.res_model},{link.res_id}"
+            link.record_name = (
+                record.display_name if record else f"{link.res_model},{link.res_id}"
+            )
 
     def action_open(self):
         self.ensure_one()

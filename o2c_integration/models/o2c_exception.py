@@ -120,9 +120,24 @@ class O2cException(models.Model):
         return record or None
 
     @api.model
-    def _raise(self, category, name, *, dedup_key=None, severity="medium", amount=None,
-               currency=None, partner=None, event=None, record=None, connection=None,
-               description=None, details=None, deadline_days=None, company=None):
+    def _raise(
+        self,
+        category,
+        name,
+        *,
+        dedup_key=None,
+        severity="medium",
+        amount=None,
+        currency=None,
+        partner=None,
+        event=None,
+        record=None,
+        connection=None,
+        description=None,
+        details=None,
+        deadline_days=None,
+        company=None,
+    ):
         """Open an exception, or update the open one with the same ``dedup_key``.
 
         Returns the exception. Safe to call from handlers and crons: the open-exception
@@ -139,8 +154,11 @@ class O2cException(models.Model):
             record = None
         if company is None:
             company = (
-                (record.company_id if record is not None and "company_id" in record._fields
-                 else None)
+                (
+                    record.company_id
+                    if record is not None and "company_id" in record._fields
+                    else None
+                )
                 or (connection.company_id if connection else None)
                 or (event.company_id if event else None)
                 or self.env.company
@@ -182,7 +200,8 @@ class O2cException(models.Model):
             existing.write(vals)
             existing.message_post(
                 body=self.env._("Seen again: %(name)s", name=name),
-                message_type="comment", subtype_xmlid="mail.mt_note",
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
             )
             return existing
         vals["dedup_key"] = dedup_key or False
@@ -200,12 +219,14 @@ class O2cException(models.Model):
 
     def _mark_done(self, state, note):
         for rec in self:
-            rec.write({
-                "state": state,
-                "resolution_note": note,
-                "resolved_by_id": self.env.uid,
-                "resolved_date": fields.Datetime.now(),
-            })
+            rec.write(
+                {
+                    "state": state,
+                    "resolution_note": note,
+                    "resolved_by_id": self.env.uid,
+                    "resolved_date": fields.Datetime.now(),
+                }
+            )
             self.env["o2c.audit.log"]._log(
                 f"exception.{state}",
                 f"Exception '{rec.name}' {state}",

@@ -29,7 +29,9 @@ MASK = "••••••••"
 def get_cipher():
     """Build the cipher from server config / environment (raises NoKeyConfigured)."""
     return SecretCipher(
-        keys_from_sources(config.get("o2c_encryption_keys"), os.environ.get("O2C_ENCRYPTION_KEYS"))
+        keys_from_sources(
+            config.get("o2c_encryption_keys"), os.environ.get("O2C_ENCRYPTION_KEYS")
+        )
     )
 
 
@@ -62,7 +64,9 @@ class O2cSecretMixin(models.AbstractModel):
         """Encrypt and store ``value`` (False clears it). Audited, never logged."""
         self.ensure_one()
         if not self.env.su and not self.env.user.has_group(ADMIN_GROUP):
-            raise AccessError(self.env._("Only O2C administrators can change credentials."))
+            raise AccessError(
+                self.env._("Only O2C administrators can change credentials.")
+            )
         token = False
         if value:
             try:
@@ -86,7 +90,9 @@ class O2cSecretMixin(models.AbstractModel):
         """Return the clear secret, for administrators and sudo only."""
         self.ensure_one()
         if not self.env.su and not self.env.user.has_group(ADMIN_GROUP):
-            raise AccessError(self.env._("Only O2C administrators can read credentials."))
+            raise AccessError(
+                self.env._("Only O2C administrators can read credentials.")
+            )
         token = self.sudo()[f"{name}_enc"]
         if not token:
             return None
@@ -96,7 +102,9 @@ class O2cSecretMixin(models.AbstractModel):
             raise UserError(
                 self.env._(
                     "Cannot decrypt the credential '%(name)s' of %(rec)s: %(reason)s",
-                    name=name, rec=self.display_name, reason=str(exc),
+                    name=name,
+                    rec=self.display_name,
+                    reason=str(exc),
                 )
             ) from exc
 

@@ -17,10 +17,9 @@ import os
 import time
 from contextlib import contextmanager
 from unittest.mock import patch
+from urllib.parse import urlsplit
 
 import psycopg2
-
-from urllib.parse import urlsplit
 
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tests import common as odoo_test_common
@@ -56,20 +55,30 @@ class O2cTestMixin:
     @classmethod
     def _o2c_setup(cls):
         cls._o2c_setup_keys()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True,
-                                       mail_notrack=True, mail_create_nolog=True))
-        cls.connection = cls.env["o2c.connection"].create({
-            "name": "Test Shop",
-            "connection_type": "generic",
-            "retry_max_attempts": 3,
-            "retry_backoff_base": 10,
-            "retry_backoff_cap": 100,
-        })
-        cls.env["o2c.connection.secret"].create({
-            "connection_id": cls.connection.id,
-            "name": "current",
-            "secret": WEBHOOK_SECRET,
-        })
+        cls.env = cls.env(
+            context=dict(
+                cls.env.context,
+                tracking_disable=True,
+                mail_notrack=True,
+                mail_create_nolog=True,
+            )
+        )
+        cls.connection = cls.env["o2c.connection"].create(
+            {
+                "name": "Test Shop",
+                "connection_type": "generic",
+                "retry_max_attempts": 3,
+                "retry_backoff_base": 10,
+                "retry_backoff_cap": 100,
+            }
+        )
+        cls.env["o2c.connection.secret"].create(
+            {
+                "connection_id": cls.connection.id,
+                "name": "current",
+                "secret": WEBHOOK_SECRET,
+            }
+        )
 
     @contextmanager
     def o2c_handlers(self, mapping):
@@ -85,8 +94,9 @@ class O2cTestMixin:
         with patch.object(event_cls, "_o2c_get_handlers", _handlers):
             yield
 
-    def store_event(self, event_type, external_id, payload, connection=None,
-                    enqueue=False):
+    def store_event(
+        self, event_type, external_id, payload, connection=None, enqueue=False
+    ):
         connection = connection or self.connection
         body = payload if isinstance(payload, str) else json.dumps(payload)
         return self.env["o2c.event"]._store_inbound(
@@ -96,7 +106,10 @@ class O2cTestMixin:
     @staticmethod
     def signed_headers(body, secret=WEBHOOK_SECRET, timestamp=None):
         ts = int(time.time()) if timestamp is None else timestamp
-        return {SIGNATURE_HEADER: sign(secret, body, ts), "Content-Type": "application/json"}
+        return {
+            SIGNATURE_HEADER: sign(secret, body, ts),
+            "Content-Type": "application/json",
+        }
 
 
 class O2cCommon(O2cTestMixin, TransactionCase):
@@ -104,11 +117,15 @@ class O2cCommon(O2cTestMixin, TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._o2c_setup()
-        cls.o2c_user = new_test_user(cls.env, "o2c_user", groups="o2c_integration.group_o2c_user")
+        cls.o2c_user = new_test_user(
+            cls.env, "o2c_user", groups="o2c_integration.group_o2c_user"
+        )
         cls.o2c_manager = new_test_user(
             cls.env, "o2c_manager", groups="o2c_integration.group_o2c_manager"
         )
-        cls.o2c_admin = new_test_user(cls.env, "o2c_admin", groups="o2c_integration.group_o2c_admin")
+        cls.o2c_admin = new_test_user(
+            cls.env, "o2c_admin", groups="o2c_integration.group_o2c_admin"
+        )
 
 
 def run_jobs(trap):
@@ -131,6 +148,8 @@ def unique_config_param(env, key, value):
     """
     try:
         with env.cr.savepoint():
-            return env["ir.config_parameter"].sudo().create({"key": key, "value": value})
+            return (
+                env["ir.config_parameter"].sudo().create({"key": key, "value": value})
+            )
     except psycopg2.errors.UniqueViolation:
         return env["ir.config_parameter"].sudo().search([("key", "=", key)])

@@ -10,8 +10,15 @@ from .common import O2cCommon
 class TestAuditLog(O2cCommon):
     def _entries(self, n=3):
         Audit = self.env["o2c.audit.log"]
-        entries = [Audit._log("test.action", f"entry {i}", records=self.connection,
-                              data={"i": i, "amount": "10.00"}) for i in range(n)]
+        entries = [
+            Audit._log(
+                "test.action",
+                f"entry {i}",
+                records=self.connection,
+                data={"i": i, "amount": "10.00"},
+            )
+            for i in range(n)
+        ]
         Audit._seal_pending()
         return entries
 
@@ -34,7 +41,9 @@ class TestAuditLog(O2cCommon):
         with self.assertRaises(psycopg2.Error), self.cr.savepoint():
             self.cr.execute(
                 "UPDATE o2c_audit_log SET summary = 'x', sequence = 999999, hash = 'h', "
-                "prev_hash = 'p' WHERE id = %s", [entry.id])
+                "prev_hash = 'p' WHERE id = %s",
+                [entry.id],
+            )
 
     def test_chain_links_and_verifies(self):
         first, second, third = self._entries()
@@ -56,8 +65,10 @@ class TestAuditLog(O2cCommon):
     def test_database_trigger_refuses_update_and_delete(self):
         entry = self._entries(1)[0]
         self.env.flush_all()
-        for sql in ("UPDATE o2c_audit_log SET summary = 'x' WHERE id = %s",
-                    "DELETE FROM o2c_audit_log WHERE id = %s"):
+        for sql in (
+            "UPDATE o2c_audit_log SET summary = 'x' WHERE id = %s",
+            "DELETE FROM o2c_audit_log WHERE id = %s",
+        ):
             with self.assertRaises(psycopg2.Error), self.env.cr.savepoint():
                 self.env.cr.execute(sql, [entry.id])
 
@@ -65,15 +76,19 @@ class TestAuditLog(O2cCommon):
         """Edit history the way only a database owner could (trigger disabled)."""
         self.env.flush_all()
         cr = self.env.cr
-        cr.execute("ALTER TABLE o2c_audit_log DISABLE TRIGGER o2c_audit_log_append_only")
+        cr.execute(
+            "ALTER TABLE o2c_audit_log DISABLE TRIGGER o2c_audit_log_append_only"
+        )
         cr.execute(sql, params)
         cr.execute("ALTER TABLE o2c_audit_log ENABLE TRIGGER o2c_audit_log_append_only")
         self.env["o2c.audit.log"].invalidate_model()
 
     def test_tampered_content_is_detected(self):
         _first, second, _third = self._entries()
-        self._tamper("UPDATE o2c_audit_log SET data = %s WHERE id = %s",
-                     ['{"amount":"99.00","i":1}', second.id])
+        self._tamper(
+            "UPDATE o2c_audit_log SET data = %s WHERE id = %s",
+            ['{"amount":"99.00","i":1}', second.id],
+        )
         self.assertEqual(self.env["o2c.audit.log"]._verify_chain(), second)
         action = self.env["o2c.audit.log"].action_verify_chain()
         self.assertEqual(action["params"]["type"], "danger")
@@ -84,14 +99,24 @@ class TestAuditLog(O2cCommon):
         Audit = self.env["o2c.audit.log"]
         from ..lib.audit_chain import compute_hash
 
-        content = Audit._hash_content({
-            "sequence": second.sequence, "date": second.date, "user_id": second.user_id.id,
-            "company_id": second.company_id.id, "action": second.action,
-            "res_model": second.res_model, "res_id": second.res_id,
-            "event_id": second.event_id.id, "summary": "forged", "data": second.data,
-        })
-        self._tamper("UPDATE o2c_audit_log SET summary = 'forged', hash = %s WHERE id = %s",
-                     [compute_hash(second.prev_hash, content), second.id])
+        content = Audit._hash_content(
+            {
+                "sequence": second.sequence,
+                "date": second.date,
+                "user_id": second.user_id.id,
+                "company_id": second.company_id.id,
+                "action": second.action,
+                "res_model": second.res_model,
+                "res_id": second.res_id,
+                "event_id": second.event_id.id,
+                "summary": "forged",
+                "data": second.data,
+            }
+        )
+        self._tamper(
+            "UPDATE o2c_audit_log SET summary = 'forged', hash = %s WHERE id = %s",
+            [compute_hash(second.prev_hash, content), second.id],
+        )
         self.assertEqual(Audit._verify_chain(), third)
 
     def test_deleted_entry_is_detected(self):

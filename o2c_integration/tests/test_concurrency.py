@@ -38,7 +38,7 @@ class TestConcurrentDelivery(O2cTestMixin, TransactionCase):
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 results[key] = func(env)
                 time.sleep(delay_commit)
-        except Exception as exc:  # noqa: BLE001 - reported to the test
+        except Exception as exc:
             results[key] = exc
 
     def test_same_event_concurrently_stored_once(self):
@@ -47,7 +47,8 @@ class TestConcurrentDelivery(O2cTestMixin, TransactionCase):
         def store(env):
             conn = env["o2c.connection"].browse(self.conn_id)
             event, created = env["o2c.event"]._store_inbound(
-                conn, "t", external_id, '{"a": 1}', enqueue=True)
+                conn, "t", external_id, '{"a": 1}', enqueue=True
+            )
             return created
 
         results = {}
@@ -61,7 +62,9 @@ class TestConcurrentDelivery(O2cTestMixin, TransactionCase):
             thread.join(30)
         self.assertEqual(sorted(results.values()), [False, True], results)
         with self.registry.cursor() as cr:
-            cr.execute("SELECT count(*) FROM o2c_event WHERE external_id = %s", [external_id])
+            cr.execute(
+                "SELECT count(*) FROM o2c_event WHERE external_id = %s", [external_id]
+            )
             self.assertEqual(cr.fetchone()[0], 1)
             cr.execute(
                 "SELECT count(*) FROM queue_job WHERE records::text LIKE %s",
@@ -80,7 +83,8 @@ class TestConcurrentDelivery(O2cTestMixin, TransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             conn = env["o2c.connection"].browse(self.conn_id)
             event, _created = env["o2c.event"]._store_inbound(
-                conn, "slow", external_id, "{}", enqueue=False)
+                conn, "slow", external_id, "{}", enqueue=False
+            )
             event.state = "queued"
             event_id = event.id
         calls = []
@@ -95,22 +99,30 @@ class TestConcurrentDelivery(O2cTestMixin, TransactionCase):
 
         results = {}
         with self.o2c_handlers({("generic", "slow"): slow_handler}):
-            threads = [threading.Thread(target=self._in_new_cursor, args=(process, results, i))
-                       for i in range(2)]
+            threads = [
+                threading.Thread(target=self._in_new_cursor, args=(process, results, i))
+                for i in range(2)
+            ]
             threads[0].start()
             time.sleep(0.1)
             threads[1].start()
             for thread in threads:
                 thread.join(30)
         self.assertEqual(len(calls), 1, results)
-        outcomes = sorted(type(r).__name__ if isinstance(r, Exception) else r
-                          for r in results.values())
+        outcomes = sorted(
+            type(r).__name__ if isinstance(r, Exception) else r
+            for r in results.values()
+        )
         self.assertIn("done", outcomes)
         other = [r for r in results.values() if r != "done"][0]
         # the loser either saw the lock (retry later) or found the event already done
-        self.assertTrue(isinstance(other, RetryableJobError) or other == "done", outcomes)
+        self.assertTrue(
+            isinstance(other, RetryableJobError) or other == "done", outcomes
+        )
         with self.registry.cursor() as cr:
-            cr.execute("SELECT state, attempts FROM o2c_event WHERE id = %s", [event_id])
+            cr.execute(
+                "SELECT state, attempts FROM o2c_event WHERE id = %s", [event_id]
+            )
             self.assertEqual(cr.fetchone(), ("done", 1))
 
     def test_concurrent_audited_transactions_chain_once(self):
@@ -143,7 +155,9 @@ class TestConcurrentDelivery(O2cTestMixin, TransactionCase):
             )
             rows = cr.fetchall()
             self.assertEqual(len(rows), 4)
-            self.assertTrue(all(seq and prev and digest for seq, prev, digest in rows), rows)
+            self.assertTrue(
+                all(seq and prev and digest for seq, prev, digest in rows), rows
+            )
             self.assertEqual(len({row[0] for row in rows}), 4)
             env = api.Environment(cr, SUPERUSER_ID, {})
             self.assertFalse(env["o2c.audit.log"]._verify_chain())

@@ -16,7 +16,9 @@ def _partner_handler(event):
     """Creates a partner (business record) and a unique-keyed record."""
     data = json.loads(event.sudo().payload)
     partner = event.env["res.partner"].create({"name": data["name"]})
-    marker = unique_config_param(event.env, f"o2c.test.{event.external_id}", str(partner.id))
+    marker = unique_config_param(
+        event.env, f"o2c.test.{event.external_id}", str(partner.id)
+    )
     return [partner, marker]
 
 
@@ -26,14 +28,18 @@ class TestEventProcessing(O2cCommon):
             first, created = self.store_event("t", "evt-1", {"name": "A"}, enqueue=True)
             self.assertTrue(created)
             for _i in range(4):
-                again, created_again = self.store_event("t", "evt-1", {"name": "A"},
-                                                        enqueue=True)
+                again, created_again = self.store_event(
+                    "t", "evt-1", {"name": "A"}, enqueue=True
+                )
                 self.assertFalse(created_again)
                 self.assertEqual(again, first)
             trap.assert_jobs_count(1)
         self.assertEqual(first.state, "queued")
         self.assertEqual(
-            self.env["o2c.event"].search_count([("idempotency_key", "=", first.idempotency_key)]), 1
+            self.env["o2c.event"].search_count(
+                [("idempotency_key", "=", first.idempotency_key)]
+            ),
+            1,
         )
         self.assertEqual(first.payload_size, len(json.dumps({"name": "A"})))
         self.assertEqual(len(first.payload_hash), 64)
@@ -44,10 +50,13 @@ class TestEventProcessing(O2cCommon):
             self.assertEqual(event._job_process(), "done")
         self.assertEqual(event.state, "done")
         self.assertEqual(event.attempts, 1)
-        self.assertEqual(set(event.link_ids.mapped("res_model")),
-                         {"res.partner", "ir.config_parameter"})
+        self.assertEqual(
+            set(event.link_ids.mapped("res_model")),
+            {"res.partner", "ir.config_parameter"},
+        )
         partner = self.env["res.partner"].browse(
-            event.link_ids.filtered(lambda link: link.res_model == "res.partner").res_id)
+            event.link_ids.filtered(lambda link: link.res_model == "res.partner").res_id
+        )
         self.assertEqual(partner.name, "Ok Partner")
         audit = self.env["o2c.audit.log"].search([("event_id", "=", event.id)])
         self.assertIn("event.process", audit.mapped("action"))
@@ -66,7 +75,9 @@ class TestEventProcessing(O2cCommon):
         with self.o2c_handlers({("generic", "crash"): crashing}), trap_jobs() as trap:
             event._job_process()
             trap.assert_jobs_count(1)  # the retry is queued
-        self.assertFalse(self.env["res.partner"].search([("name", "=", "Half Done Partner")]))
+        self.assertFalse(
+            self.env["res.partner"].search([("name", "=", "Half Done Partner")])
+        )
         self.assertEqual(event.state, "queued")
         self.assertEqual(event.attempts, 1)
         self.assertEqual(event.error_kind, "transient")
@@ -115,8 +126,11 @@ class TestEventProcessing(O2cCommon):
         self.assertEqual(event.state, "done")
         self.assertEqual(event.replay_count, 1)
         self.assertEqual(
-            self.env["ir.config_parameter"].sudo().search_count(
-                [("key", "=", "o2c.test.evt-flaky")]), 1)
+            self.env["ir.config_parameter"]
+            .sudo()
+            .search_count([("key", "=", "o2c.test.evt-flaky")]),
+            1,
+        )
 
     def test_retry_after_is_honoured(self):
         def throttled(event):
@@ -140,7 +154,9 @@ class TestEventProcessing(O2cCommon):
         exc = event.exception_ids
         self.assertEqual(len(exc), 1)
         self.assertEqual(exc.category, "validation")
-        self.assertEqual(exc.details["violations"], [["lines[0].quantity", "must be > 0"]])
+        self.assertEqual(
+            exc.details["violations"], [["lines[0].quantity", "must be > 0"]]
+        )
         # the same problem again updates the open exception instead of opening another
         with self.o2c_handlers({("generic", "invalid"): invalid}), trap_jobs():
             event.with_user(self.o2c_manager).action_retry()
@@ -176,8 +192,12 @@ class TestEventProcessing(O2cCommon):
             event.with_user(self.o2c_user).action_ignore(reason="nope")
         action = event.with_user(self.o2c_manager).action_ignore()
         self.assertEqual(action["res_model"], "o2c.event.ignore.wizard")
-        wizard = self.env["o2c.event.ignore.wizard"].with_user(self.o2c_manager).with_context(
-            active_ids=event.ids).create({"reason": "test traffic"})
+        wizard = (
+            self.env["o2c.event.ignore.wizard"]
+            .with_user(self.o2c_manager)
+            .with_context(active_ids=event.ids)
+            .create({"reason": "test traffic"})
+        )
         wizard.action_confirm()
         self.assertEqual(event.state, "ignored")
         self.assertEqual(event.ignore_reason, "test traffic")
@@ -192,10 +212,17 @@ class TestEventProcessing(O2cCommon):
 
     def test_stuck_processing_is_requeued(self):
         event, _c = self.store_event("t", "evt-stuck", {})
-        event.write({"state": "processing", "attempts": 1,
-                     "processing_started_at": fields.Datetime.now() - timedelta(hours=1)})
+        event.write(
+            {
+                "state": "processing",
+                "attempts": 1,
+                "processing_started_at": fields.Datetime.now() - timedelta(hours=1),
+            }
+        )
         fresh, _c = self.store_event("t", "evt-fresh", {})
-        fresh.write({"state": "processing", "processing_started_at": fields.Datetime.now()})
+        fresh.write(
+            {"state": "processing", "processing_started_at": fields.Datetime.now()}
+        )
         with trap_jobs() as trap:
             requeued = self.env["o2c.event"]._cron_requeue_stuck()
             trap.assert_jobs_count(1)
@@ -205,15 +232,25 @@ class TestEventProcessing(O2cCommon):
 
     def test_stuck_after_last_attempt_goes_dead(self):
         event, _c = self.store_event("t", "evt-stuck-dead", {})
-        event.write({"state": "processing", "attempts": event.max_attempts,
-                     "processing_started_at": fields.Datetime.now() - timedelta(hours=1)})
+        event.write(
+            {
+                "state": "processing",
+                "attempts": event.max_attempts,
+                "processing_started_at": fields.Datetime.now() - timedelta(hours=1),
+            }
+        )
         self.env["o2c.event"]._cron_requeue_stuck()
         self.assertEqual(event.state, "dead")
         self.assertTrue(event.exception_ids)
 
     def test_purge_keeps_metadata(self):
         event, _c = self.store_event("t", "evt-old", {"card": "4242424242424242"})
-        event.write({"state": "done", "received_at": fields.Datetime.now() - timedelta(days=200)})
+        event.write(
+            {
+                "state": "done",
+                "received_at": fields.Datetime.now() - timedelta(days=200),
+            }
+        )
         digest = event.payload_hash
         recent, _c = self.store_event("t", "evt-recent", {"a": 1})
         recent.write({"state": "done"})
@@ -226,11 +263,19 @@ class TestEventProcessing(O2cCommon):
             event.with_user(self.o2c_manager).action_replay()
 
     def test_payload_masked_in_ui(self):
-        payload = {"card": "4242 4242 4242 4242", "email": "jane.doe@example.com",
-                   "iban": "DE89370400440532013000", "api_token": "sk_live_abcdef123456"}
+        payload = {
+            "card": "4242 4242 4242 4242",
+            "email": "jane.doe@example.com",
+            "iban": "DE89370400440532013000",
+            "api_token": "sk_live_abcdef123456",
+        }
         event, _c = self.store_event("t", "evt-mask", payload)
         masked = event.with_user(self.o2c_user).payload_masked
-        for secret in ("4242 4242 4242 4242", "jane.doe@", "DE89370400440532013000",
-                       "sk_live_abcdef123456"):
+        for secret in (
+            "4242 4242 4242 4242",
+            "jane.doe@",
+            "DE89370400440532013000",
+            "sk_live_abcdef123456",
+        ):
             self.assertNotIn(secret, masked)
         self.assertIn("4242", masked)  # last four digits stay for the finance user

@@ -9,7 +9,7 @@ from odoo.tools import config
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from ..lib.signature import SIGNATURE_HEADER, sign
+from ..lib.signature import sign
 from .common import WEBHOOK_SECRET, O2cTestMixin
 
 
@@ -30,14 +30,19 @@ class TestWebhook(O2cTestMixin, HttpCase):
         self.addCleanup(config.__setitem__, "dbfilter", previous)
 
     def _post(self, body, headers=None, url=None):
-        return self.url_open(url or self.url, data=body, headers=headers or {},
-                             method="POST", timeout=30)
+        return self.url_open(
+            url or self.url, data=body, headers=headers or {}, method="POST", timeout=30
+        )
 
     def _events(self):
-        return self.env["o2c.event"].search([("connection_id", "=", self.connection.id)])
+        return self.env["o2c.event"].search(
+            [("connection_id", "=", self.connection.id)]
+        )
 
     def test_valid_signature_is_stored_before_2xx_and_queued(self):
-        body = json.dumps({"id": "evt_1", "type": "order.created", "total": 10}).encode()
+        body = json.dumps(
+            {"id": "evt_1", "type": "order.created", "total": 10}
+        ).encode()
         with trap_jobs() as trap:
             response = self._post(body, self.signed_headers(body))
             self.assertEqual(response.status_code, 200, response.text)
@@ -52,12 +57,16 @@ class TestWebhook(O2cTestMixin, HttpCase):
         self.assertEqual(event.event_type, "order.created")
         self.assertEqual(event.external_id, "evt_1")
         # headers are kept masked: the signature is not stored in clear
-        self.assertNotIn(sign(WEBHOOK_SECRET, body, int(time.time()))[-20:], event.headers)
+        self.assertNotIn(
+            sign(WEBHOOK_SECRET, body, int(time.time()))[-20:], event.headers
+        )
 
     def test_same_event_five_times_is_processed_once(self):
         body = json.dumps({"id": "evt_dup", "type": "order.created"}).encode()
         with trap_jobs() as trap:
-            statuses = [self._post(body, self.signed_headers(body)).json() for _i in range(5)]
+            statuses = [
+                self._post(body, self.signed_headers(body)).json() for _i in range(5)
+            ]
             trap.assert_jobs_count(1)
         self.assertEqual(len(self._events()), 1)
         self.assertEqual(sum(s["duplicates"] for s in statuses), 4)
@@ -72,8 +81,9 @@ class TestWebhook(O2cTestMixin, HttpCase):
 
     def test_wrong_secret_refused(self):
         body = b'{"id": "evt_bad", "type": "x"}'
-        self._assert_refused(body, self.signed_headers(body, secret="not-the-secret"),
-                             "signature")
+        self._assert_refused(
+            body, self.signed_headers(body, secret="not-the-secret"), "signature"
+        )
 
     def test_stale_timestamp_refused(self):
         body = b'{"id": "evt_old", "type": "x"}'
@@ -90,11 +100,17 @@ class TestWebhook(O2cTestMixin, HttpCase):
         self._assert_refused(body.replace(b"10", b"99"), headers, "signature")
 
     def test_rotated_secret_accepted(self):
-        self.env["o2c.connection.secret"].create({
-            "connection_id": self.connection.id, "name": "next", "secret": "whsec_next_secret",
-        })
+        self.env["o2c.connection.secret"].create(
+            {
+                "connection_id": self.connection.id,
+                "name": "next",
+                "secret": "whsec_next_secret",
+            }
+        )
         body = b'{"id": "evt_rot", "type": "x"}'
-        response = self._post(body, self.signed_headers(body, secret="whsec_next_secret"))
+        response = self._post(
+            body, self.signed_headers(body, secret="whsec_next_secret")
+        )
         self.assertEqual(response.status_code, 200, response.text)
 
     def test_no_secret_configured_refuses(self):
@@ -140,9 +156,18 @@ class TestWebhook(O2cTestMixin, HttpCase):
         self._post(body, self.signed_headers(body))
         response = self.url_open(
             "/web/dataset/call_kw/o2c.event/search_read",
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": {
-                "model": "o2c.event", "method": "search_read", "args": [[]],
-                "kwargs": {"fields": ["payload"]}}}).encode(),
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {
+                        "model": "o2c.event",
+                        "method": "search_read",
+                        "args": [[]],
+                        "kwargs": {"fields": ["payload"]},
+                    },
+                }
+            ).encode(),
             headers={"Content-Type": "application/json"},
             timeout=30,
         )
