@@ -144,7 +144,10 @@ class TestEventProcessing(O2cCommon):
 
     def test_permanent_error_opens_exception_once(self):
         def invalid(event):
-            raise ValidationError("bad order", [("lines[0].quantity", "must be > 0")])
+            # the integration's own ValidationError (lib), not Odoo's: no translation
+            raise ValidationError(  # pylint: disable=translation-required
+                "bad order", [("lines[0].quantity", "must be > 0")]
+            )
 
         event, _c = self.store_event("invalid", "evt-invalid", {})
         with self.o2c_handlers({("generic", "invalid"): invalid}):
@@ -166,7 +169,7 @@ class TestEventProcessing(O2cCommon):
 
     def test_user_error_is_permanent(self):
         def mapping(event):
-            raise UserError("Unknown SKU X")
+            raise UserError(event.env._("Unknown SKU X"))
 
         event, _c = self.store_event("mapping", "evt-map", {})
         with self.o2c_handlers({("generic", "mapping"): mapping}):

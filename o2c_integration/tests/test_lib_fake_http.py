@@ -23,7 +23,7 @@ def test_binds_loopback_ephemeral_port_and_shuts_down():
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/x", timeout=1)
     with pytest.raises(RuntimeError):
-        srv.url  # noqa: B018
+        _url = srv.url
 
 
 def test_scripted_responses_in_order_last_repeats():
