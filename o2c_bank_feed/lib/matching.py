@@ -383,7 +383,7 @@ def match_subset_sum(
 #: subset of the other), and every German company would match every other.
 _NAME_NOISE = frozenset(
     """ab ag and aps as bv co corp corporation ev gbr gmbh inc kg kgaa limited
-    llc llp lp ltd mbh nv oy plc sa sarl sas sl sp spa srl the und zoo""".split()  # noqa: SIM905
+    llc llp lp ltd mbh nv oy plc sa sarl sas sl sp spa srl the und zoo""".split()
 )
 _NAME_TOKEN = re.compile(r"[^\W_]+")
 

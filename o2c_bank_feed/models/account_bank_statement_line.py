@@ -2,6 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Bank lines: their import identity and their reconciliation outcome."""
 
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -13,6 +15,9 @@ MATCH_STATES = [
 ]
 #: Lines reconciled inline by the on-demand action; more are queued.
 INLINE_RECONCILE_LIMIT = 500
+#: An imported line without a matching run after this long means its job died
+#: or no job runner is running (see ``_cron_o2c_matching_backlog``).
+MATCHING_BACKLOG_MINUTES = 30
 
 
 class AccountBankStatementLine(models.Model):
@@ -76,6 +81,10 @@ class AccountBankStatementLine(models.Model):
     _o2c_open_idx = models.Index(
         "(company_id, o2c_match_state) WHERE is_reconciled IS NOT TRUE"
     )
+    _o2c_never_matched_idx = models.Index(
+        "(create_date) WHERE o2c_match_date IS NULL AND is_reconciled IS NOT TRUE "
+        "AND o2c_statement_import_id IS NOT NULL"
+    )
 
     @api.depends("o2c_candidate_ids")
     def _compute_o2c_candidate_count(self):
@@ -94,6 +103,70 @@ class AccountBankStatementLine(models.Model):
     def _o2c_job_reconcile(self):
         """queue_job entry point: run the rules on these lines (one chunk)."""
         return self.env["o2c.reconcile.engine"]._reconcile_lines(self)
+
+    @api.model
+    def _cron_o2c_matching_backlog(self, minutes=MATCHING_BACKLOG_MINUTES):
+        """Surface imported lines the rules never ran on: one exception per currency.
+
+        Every import queues the matching of its lines at once, so a line
+        still without a matching run after ``minutes`` means a job failed for
+        good or no job runner is running. Finance would otherwise see plain
+        "unmatched" lines and no exception. The exception carries the number
+        of lines and the amount at stake; it closes itself once the backlog
+        is gone.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT line.company_id,
+                      COALESCE(journal.currency_id, company.currency_id),
+                      count(*), sum(abs(line.amount)), min(line.create_date)
+                 FROM account_bank_statement_line line
+                 JOIN account_journal journal ON journal.id = line.journal_id
+                 JOIN res_company company ON company.id = line.company_id
+                WHERE line.o2c_match_date IS NULL
+                  AND line.is_reconciled IS NOT TRUE
+                  AND line.o2c_statement_import_id IS NOT NULL
+                  AND line.create_date < %s
+                  AND line.amount != 0
+                GROUP BY 1, 2""",
+            [fields.Datetime.now() - timedelta(minutes=minutes)],
+        )
+        Exception_ = self.env["o2c.exception"]
+        open_keys = set()
+        for company_id, currency_id, count, amount, oldest in self.env.cr.fetchall():
+            key = f"o2c.bank.matching_backlog:{company_id}:{currency_id}"
+            open_keys.add(key)
+            Exception_._raise(
+                "dead_letter",
+                self.env._(
+                    "%(n)s imported bank lines waiting for the matching rules "
+                    "since %(since)s",
+                    n=count,
+                    since=fields.Datetime.to_string(oldest),
+                ),
+                dedup_key=key,
+                severity="high",
+                amount=amount,
+                currency=self.env["res.currency"].browse(currency_id),
+                company=self.env["res.company"].browse(company_id),
+                description=self.env._(
+                    "The reconciliation jobs of these lines did not run: check "
+                    "the failed queue jobs and that the job runner is running, "
+                    "then select the lines (Bank > Lines to Reconcile, filter "
+                    "Rules Never Ran) and run Reconcile Unmatched Lines."
+                ),
+            )
+        stale = Exception_.sudo().search(
+            [
+                ("dedup_key", "=like", "o2c.bank.matching_backlog:%"),
+                ("dedup_key", "not in", sorted(open_keys)),
+                ("state", "in", ("new", "in_progress")),
+            ]
+        )
+        if stale:
+            stale._mark_done(
+                "resolved", self.env._("The matching rules ran on every line.")
+            )
 
     # --- PUBLIC ACTIONS
 
@@ -123,7 +196,7 @@ class AccountBankStatementLine(models.Model):
                 none=stats["unmatched"],
             )
         else:
-            lines.o2c_statement_import_id  # noqa: B018 - prefetch
+            lines.fetch(["o2c_statement_import_id"])
             for start in range(0, len(lines), INLINE_RECONCILE_LIMIT):
                 lines[start : start + INLINE_RECONCILE_LIMIT].with_delay(
                     channel="root.o2c",

@@ -12,6 +12,7 @@ SQL only pre-selects candidates, every key is recomputed in Python.
 """
 
 from odoo import models
+from odoo.tools.sql import create_index
 
 #: Same as ``references.normalize_ref`` for ASCII text: upper-case
 #: alphanumerics only.
@@ -45,37 +46,37 @@ OPEN_ITEM_PREDICATE = "reconciled IS NOT TRUE AND parent_state = 'posted'"
 _INDEXES = {
     "o2c_aml_open_move_name_key_idx": (
         "account_move_line",
-        "(o2c_ref_key(move_name))",
+        "o2c_ref_key(move_name)",
         OPEN_ITEM_PREDICATE,
     ),
     "o2c_aml_open_move_name_canon_idx": (
         "account_move_line",
-        "(o2c_ref_canon(move_name))",
+        "o2c_ref_canon(move_name)",
         OPEN_ITEM_PREDICATE,
     ),
     "o2c_aml_open_name_key_idx": (
         "account_move_line",
-        "(o2c_ref_key(name))",
+        "o2c_ref_key(name)",
         OPEN_ITEM_PREDICATE,
     ),
     "o2c_aml_open_partner_idx": (
         "account_move_line",
-        "(partner_id)",
+        "partner_id",
         OPEN_ITEM_PREDICATE,
     ),
     "o2c_aml_open_amount_idx": (
         "account_move_line",
-        "(amount_residual_currency)",
+        "amount_residual_currency",
         OPEN_ITEM_PREDICATE,
     ),
     "o2c_move_payment_reference_key_idx": (
         "account_move",
-        "(o2c_ref_key(payment_reference))",
+        "o2c_ref_key(payment_reference)",
         "payment_reference IS NOT NULL",
     ),
     "o2c_move_ref_key_idx": (
         "account_move",
-        "(o2c_ref_key(ref))",
+        "o2c_ref_key(ref)",
         "ref IS NOT NULL",
     ),
 }
@@ -90,8 +91,4 @@ class AccountMoveLine(models.Model):
         cr.execute(_REF_KEY_FUNCTION)
         cr.execute(_REF_CANON_FUNCTION)
         for name, (table, expression, where) in _INDEXES.items():
-            # Identifiers and expressions are module constants, not user input.
-            cr.execute(
-                f"CREATE INDEX IF NOT EXISTS {name} ON {table} {expression} "
-                f"WHERE {where}"
-            )
+            create_index(cr, name, table, [expression], where=where)

@@ -24,7 +24,6 @@ import logging
 import re
 import time
 from dataclasses import replace
-from decimal import Decimal
 
 from odoo import api, models
 
@@ -78,8 +77,8 @@ WITH hit AS (
        AND aml.amount_residual_currency = ANY(%(amounts)s::numeric[])
 )
 SELECT aml.id, aml.partner_id, partner.name, aml.amount_residual_currency,
-       currency.name, aml.date, aml.date_maturity, aml.move_name, aml.name,
-       move.ref, move.payment_reference, account.account_type
+       currency.name, currency.decimal_places, aml.date, aml.date_maturity,
+       aml.move_name, aml.name, move.ref, move.payment_reference, account.account_type
   FROM hit
   JOIN account_move_line aml ON aml.id = hit.id
   JOIN account_account account ON account.id = aml.account_id
@@ -176,6 +175,7 @@ class O2cReconcileEngine(models.AbstractModel):
         items = self._fetch_open_items(company, bank_lines.values())
         pool = _ItemPool(items)
         outcome = {"auto": [], "propose": [], "none": []}
+        owners = {}
         for line in lines:
             data = bank_lines.get(line.id)
             if data is None:
@@ -184,17 +184,23 @@ class O2cReconcileEngine(models.AbstractModel):
             if decision.kind == "auto":
                 pool.consume(decision.best)
                 outcome["auto"].append((line, decision, owner[id(decision.best)]))
+                owners[line.id] = owner
             elif decision.kind == "propose":
                 outcome["propose"].append((line, decision, owner, data))
             else:
                 outcome["none"].append((line, data))
         matched_at = time.monotonic()
         poster = self.env["o2c.reconcile.poster"]
-        poster._apply_auto(outcome["auto"])
+        refused = poster._apply_auto_isolated(outcome["auto"])
+        for (line, decision, _rule), message in refused:
+            # Odoo would not book it: the match waits for a person, with why.
+            decision.kind = "propose"
+            data = dict(bank_lines[line.id], refused=message)
+            outcome["propose"].append((line, decision, owners[line.id], data))
         poster._record_open(outcome["propose"], outcome["none"])
         self.env.flush_all()
         return {
-            "auto": len(outcome["auto"]),
+            "auto": len(outcome["auto"]) - len(refused),
             "proposed": len(outcome["propose"]),
             "unmatched": len(outcome["none"]),
             "match_seconds": matched_at - started,
@@ -218,7 +224,7 @@ class O2cReconcileEngine(models.AbstractModel):
         journal_currency = line.journal_id.currency_id or line.company_id.currency_id
         currency = line.foreign_currency_id or journal_currency
         digits = currency.decimal_places
-        amount = -_to_decimal(line.amount_residual, digits)
+        amount = -matching.money(line.amount_residual or 0.0, digits)
         if not amount:
             return None
         structured = [line.o2c_structured_ref, line.o2c_end_to_end_id]
@@ -277,6 +283,7 @@ class O2cReconcileEngine(models.AbstractModel):
             partner_name,
             residual,
             currency,
+            digits,
             date,
             due,
             move_name,
@@ -294,7 +301,10 @@ class O2cReconcileEngine(models.AbstractModel):
                     id=aml_id,
                     partner_id=partner_id,
                     partner_name=partner_name,
-                    amount_residual=Decimal(residual),
+                    # Odoo's cursor reads numeric columns as floats: back to
+                    # exact currency units, or the pool's amount index (a
+                    # dict) would miss 456.78 read as 456.779999...
+                    amount_residual=matching.money(residual, digits),
                     currency=currency,
                     date=date,
                     due_date=due,
@@ -450,10 +460,6 @@ _ACCOUNT_KINDS = {
     "asset_receivable": "receivable",
     "liability_payable": "payable",
 }
-
-
-def _to_decimal(value, digits):
-    return Decimal(repr(value or 0.0)).quantize(Decimal(1).scaleb(-digits))
 
 
 def _token_keys(text):

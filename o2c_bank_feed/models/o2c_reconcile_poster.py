@@ -38,9 +38,13 @@ class O2cReconcilePoster(models.AbstractModel):
 
     @api.model
     def _apply_auto(self, decisions):
-        """Reconcile the decided lines through Odoo, then record the outcome."""
+        """Reconcile the decided lines through Odoo, then record the outcome.
+
+        Returns the decisions left alone because the line's entry was changed
+        by hand meanwhile (see ``_prepare_counterparts``).
+        """
         if not decisions:
-            return
+            return []
         item_ids = sorted({i for _l, d, _r in decisions for i in d.best.item_ids})
         self._lock_items(item_ids)
         # One recordset for all items: every per-line slice shares its
@@ -101,6 +105,47 @@ class O2cReconcilePoster(models.AbstractModel):
                 records=matched[:1],
                 data={"lines": audit},
             )
+        return [entry for entry in decisions if entry[0].id not in done_ids]
+
+    @api.model
+    def _apply_auto_isolated(self, decisions):
+        """``_apply_auto``, where a line Odoo refuses to book spares the others.
+
+        The batch is booked in one savepoint. When Odoo refuses it with a
+        business error (an archived write-off account, a lock date, a closed
+        journal: a ``UserError``), each line is booked in a savepoint of its
+        own, so one line does not hold up hundreds. Returns ``[(entry,
+        message)]`` for the lines refused, and for those whose entry was
+        changed by hand meanwhile: a person must look at them. Database
+        concurrency errors are not caught: queue_job retries the job.
+        """
+        if not decisions:
+            return []
+        edited = self.env._(
+            "The bank line's journal entry was changed by hand meanwhile."
+        )
+        try:
+            with self.env.cr.savepoint():
+                skipped = self._apply_auto(decisions)
+            refused = [(entry, edited) for entry in skipped]
+        except UserError as exc:
+            refused = [(decisions[0], _error_message(exc))]
+            if len(decisions) > 1:
+                refused = []
+                for entry in decisions:
+                    try:
+                        with self.env.cr.savepoint():
+                            skipped = self._apply_auto([entry])
+                        refused += [(e, edited) for e in skipped]
+                    except UserError as line_exc:
+                        refused.append((entry, _error_message(line_exc)))
+        for (line, _decision, _rule), message in refused:
+            _logger.warning(
+                "O2C: automatic reconciliation of bank line %s refused: %s",
+                line.id,
+                message,
+            )
+        return refused
 
     @api.model
     def _reconcile(self, pairs):
@@ -176,6 +221,17 @@ class O2cReconcilePoster(models.AbstractModel):
                 raise UserError(
                     self.env._(
                         "Rule %(rule)s has no write-off account.", rule=rule.name
+                    )
+                )
+            if not account.active:
+                # Odoo checks archived accounts when an entry is posted, not
+                # when items are added to a posted one: check it here.
+                raise UserError(
+                    self.env._(
+                        "The write-off account %(account)s of rule %(rule)s is "
+                        "archived.",
+                        account=account.display_name,
+                        rule=rule.name,
                     )
                 )
             new_vals.append(
@@ -333,6 +389,7 @@ class O2cReconcilePoster(models.AbstractModel):
         entries, updates = [], []
         for line, decision, owner, data in proposed:
             best = decision.best
+            refused = data.get("refused")
             candidates = [
                 {
                     "rank": rank,
@@ -347,23 +404,36 @@ class O2cReconcilePoster(models.AbstractModel):
                 }
                 for rank, p in enumerate(decision.candidates[:MAX_CANDIDATES], start=1)
             ]
+            if refused:
+                name = self.env._(
+                    "Bank line %(line)s: Odoo refused the automatic reconciliation "
+                    "(%(error)s)",
+                    line=line.payment_ref or line.id,
+                    error=refused,
+                )
+            else:
+                name = self.env._(
+                    "Bank line %(line)s: %(n)s suggestion(s), best %(reason)s",
+                    line=line.payment_ref or line.id,
+                    n=len(decision.candidates),
+                    reason=best.reason,
+                )
+            details = {
+                "line_id": line.id,
+                "amount": str(data["amount"]),
+                "currency": data["currency"],
+                "candidates": candidates,
+            }
+            if refused:
+                details["error"] = refused
             entries.append(
                 {
                     "line": line,
                     "category": "proposal",
-                    "severity": "low",
-                    "name": self.env._(
-                        "Bank line %(line)s: %(n)s suggestion(s), best %(reason)s",
-                        line=line.payment_ref or line.id,
-                        n=len(decision.candidates),
-                        reason=best.reason,
-                    )[:250],
-                    "details": {
-                        "line_id": line.id,
-                        "amount": str(data["amount"]),
-                        "currency": data["currency"],
-                        "candidates": candidates,
-                    },
+                    # a match the engine was sure of, that could not be booked
+                    "severity": "high" if refused else "low",
+                    "name": name[:250],
+                    "details": details,
                     "candidates": candidates,
                     "data": data,
                 }
@@ -372,7 +442,7 @@ class O2cReconcilePoster(models.AbstractModel):
                 (
                     line.id,
                     "proposed",
-                    best.reason[:255],
+                    (f"{refused} | {best.reason}" if refused else best.reason)[:255],
                     best.score,
                     owner[id(best)].id,
                     now,
@@ -521,7 +591,7 @@ class O2cReconcilePoster(models.AbstractModel):
             self._lock_items(item.ids)
             item.invalidate_recordset(["amount_residual_currency", "reconciled"])
             if item.reconciled or abs(
-                _to_decimal(item.amount_residual_currency, 6)
+                matching.money(item.amount_residual_currency or 0.0, 6)
             ) < abs(amount):
                 raise UserError(
                     self.env._(
@@ -542,7 +612,7 @@ class O2cReconcilePoster(models.AbstractModel):
             writeoff=Decimal(repr(candidate.writeoff or 0.0)),
             partial=candidate.partial,
         )
-        line_amount = -_to_decimal(line.amount_residual, 6)
+        line_amount = -matching.money(line.amount_residual or 0.0, 6)
         proposal.remainder = line_amount - sum(proposal.amounts) + proposal.writeoff
         rule = candidate.rule_id or self.env["o2c.reconcile.rule"].search([], limit=1)
         poster = self.sudo().with_company(line.company_id)
@@ -595,9 +665,9 @@ class O2cReconcilePoster(models.AbstractModel):
         return True
 
 
+def _error_message(exc):
+    return str(exc.args[0] if exc.args else exc)
+
+
 def _line_key(line):
     return f"o2c.bank.line:{line.id}"
-
-
-def _to_decimal(value, digits):
-    return Decimal(repr(value or 0.0)).quantize(Decimal(1).scaleb(-digits))

@@ -158,7 +158,7 @@ class TestBankApi(BankFeedCommon):
         lines = self._lines()
         self.assertEqual(len(lines), 6)
         self.assertEqual(
-            lines.filtered(lambda l: l.o2c_bank_reference == "T6").amount, 66.0
+            lines.filtered(lambda line: line.o2c_bank_reference == "T6").amount, 66.0
         )
 
     def test_cron_reports_a_failing_feed_and_keeps_stored_pages(self):

@@ -1,18 +1,21 @@
 # Copyright 2026 O2C Integration Suite contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Two real transactions import the same file at the same time.
+"""Real transactions racing: two imports of one file, two jobs paying one invoice.
 
-The test transaction cannot see what other cursors commit, so this test
-works on its own committed data (a journal with a unique account number)
-and removes it afterwards.
+The test transaction cannot see what other cursors commit, so these tests
+work on their own committed data (a journal with a unique account number)
+and remove it afterwards.
 """
 
 import threading
 import uuid
+from datetime import date
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
+from odoo.fields import Command
 from odoo.orm.environments import Transaction
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tests import TransactionCase, tagged
 
 from .common import camt_document
@@ -20,8 +23,9 @@ from .common import camt_document
 LINES = 40
 
 
-@tagged("post_install", "-at_install")
-class TestConcurrentImport(TransactionCase):
+class CommittedJournalCase(TransactionCase):
+    """A bank journal (and what tests add) committed for real, removed after."""
+
     def setUp(self):
         super().setUp()
         self.account = f"CONC{uuid.uuid4().hex[:12].upper()}"
@@ -56,7 +60,14 @@ class TestConcurrentImport(TransactionCase):
             self.connection_id = False if existing else connection.id
             self.journal_id = journal.id
             self.currency = (journal.currency_id or company.currency_id).name
+        self.invoice_ids, self.partner_ids = [], []
         self.addCleanup(self._cleanup)
+        # The audit log is append-only (a trigger refuses DELETE): these tests,
+        # which must leave the database as they found it, do not write to it.
+        audit_class = type(self.env["o2c.audit.log"])
+        no_audit = patch.object(audit_class, "_log", lambda *args, **kwargs: None)
+        no_audit.start()
+        self.addCleanup(no_audit.stop)
 
     def _cleanup(self):
         with self.registry.cursor() as cr:
@@ -70,8 +81,14 @@ class TestConcurrentImport(TransactionCase):
                 [("journal_id", "=", journal.id)]
             )
             statements = lines.statement_id | imports.statement_ids
-            lines.unlink()
+            for line in lines.filtered("is_reconciled"):
+                line.action_undo_reconciliation()
+            env["o2c.exception"].search(
+                [("res_model", "=", lines._name), ("res_id", "in", lines.ids)]
+            ).unlink()
+            # a line of a complete statement cannot go first
             statements.unlink()
+            lines.unlink()
             imports.unlink()
             events.unlink()
             bank_account = journal.bank_account_id
@@ -81,24 +98,61 @@ class TestConcurrentImport(TransactionCase):
             accounts.unlink()
             if self.connection_id:
                 env["o2c.connection"].browse(self.connection_id).unlink()
+            invoices = env["account.move"].browse(self.invoice_ids)
+            invoices.button_draft()
+            invoices.unlink()
+            env["res.partner"].browse(self.partner_ids).unlink()
 
-    def _import(self, data, barrier, results, errors):
-        try:
-            with self.registry.cursor() as cr:
-                # Give the cursor its transaction directly: building it from the
-                # database name would wait for the registry lock, which the
-                # main thread holds while odoo-bin runs the tests.
-                cr.transaction = Transaction(self.registry)
-                env = api.Environment(cr, SUPERUSER_ID, {"o2c_no_reconcile": True})
-                cr.execute("SELECT 1")  # both snapshots start before either commits
-                barrier.wait(timeout=30)
-                imp = env["o2c.bank.statement.import"]._o2c_import_file(
-                    data, "race.xml"
-                )
-                results.append((imp.created_count, imp.duplicate_count))
-        except Exception as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
+    def _in_transaction(self, barrier, work, context=None):
+        """Run ``work(env)`` in a transaction of its own, from a thread.
 
+        Waits at ``barrier`` after its snapshot is taken, so that no racer
+        sees what another commits. A PostgreSQL concurrency error is retried
+        on a fresh transaction, as queue_job does with a job; returns how
+        many retries it took.
+        """
+        retries = 0
+        while True:
+            try:
+                with self.registry.cursor() as cr:
+                    # Give the cursor its transaction directly: building it from
+                    # the database name would wait for the registry lock, which
+                    # the main thread holds while odoo-bin runs the tests.
+                    cr.transaction = Transaction(self.registry)
+                    env = api.Environment(cr, SUPERUSER_ID, context or {})
+                    cr.execute("SELECT 1")  # the snapshot starts here
+                    if barrier is not None:
+                        barrier.wait(timeout=30)
+                        barrier = None
+                    work(env)
+                return retries
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                retries += 1
+                if retries > 3:
+                    raise
+
+    def _race(self, *works, context=None):
+        """Run each work in its own thread and transaction, at the same time."""
+        barrier = threading.Barrier(len(works))
+        results, errors = [], []
+
+        def target(work):
+            try:
+                results.append(self._in_transaction(barrier, work, context))
+            except Exception as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=target, args=(w,)) for w in works]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertFalse(errors, errors)
+        return results
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentImport(CommittedJournalCase):
     def test_same_file_imported_twice_concurrently_creates_once(self):
         entries = [
             {
@@ -115,8 +169,7 @@ class TestConcurrentImport(TransactionCase):
             currency=self.currency,
             stmt_id=f"RACE-{self.account}",
         )
-        barrier = threading.Barrier(2)
-        results, errors, refilters = [], [], []
+        results, refilters = [], []
         writer_class = type(self.env["o2c.bank.line.writer"])
         original = writer_class._o2c_committed_import_ids
 
@@ -124,24 +177,16 @@ class TestConcurrentImport(TransactionCase):
             refilters.append(journal.id)
             return original(writer, journal, import_ids)
 
-        threads = [
-            threading.Thread(target=self._import, args=(data, barrier, results, errors))
-            for _i in range(2)
-        ]
-        audit_class = type(self.env["o2c.audit.log"])
-        # The audit log is append-only (a trigger refuses DELETE): this test,
-        # which must leave the database as it found it, does not write to it.
-        with (
-            patch.object(writer_class, "_o2c_committed_import_ids", counting),
-            patch.object(audit_class, "_log", lambda *args, **kwargs: None),
-        ):
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=120)
-        self.assertFalse(errors, errors)
-        # the loser's snapshot could not see the winner's lines: it hit the
-        # unique index, re-read what was committed and inserted nothing
+        def work(env):
+            imp = env["o2c.bank.statement.import"]._o2c_import_file(data, "race.xml")
+            results.append((imp.created_count, imp.duplicate_count))
+
+        with patch.object(writer_class, "_o2c_committed_import_ids", counting):
+            retries = self._race(work, work, context={"o2c_no_reconcile": True})
+        # no retry needed: the loser's snapshot could not see the winner's
+        # lines, it hit the unique index, re-read what was committed and
+        # inserted nothing
+        self.assertEqual(retries, [0, 0])
         self.assertEqual(refilters, [self.journal_id])
         self.assertEqual(sorted(results), [(0, LINES), (LINES, 0)])
         with self.registry.cursor() as cr:
@@ -152,3 +197,105 @@ class TestConcurrentImport(TransactionCase):
                 [self.journal_id],
             )
             self.assertEqual(cr.fetchone(), (LINES, LINES, 1))
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentReconcile(CommittedJournalCase):
+    """Two reconciliation jobs at once, each with a line paying the same invoice."""
+
+    def _commit_invoice_and_lines(self, entries_of):
+        """A posted invoice of 90.00 and the bank lines ``entries_of(invoice)``."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"o2c_no_reconcile": True})
+            partner = env["res.partner"].create({"name": f"Payer {self.account}"})
+            self.partner_ids.append(partner.id)
+            invoice = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": date(2026, 3, 1),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Service",
+                                "quantity": 1,
+                                "price_unit": 90.0,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+            invoice.action_post()
+            self.invoice_ids.append(invoice.id)
+            data = camt_document(
+                entries_of(invoice),
+                account=self.account,
+                currency=self.currency,
+                stmt_id=f"PAY-{self.account}",
+            )
+            imp = env["o2c.bank.statement.import"]._o2c_import_file(data, "pay.xml")
+            return invoice.id, imp.line_ids.sorted("id").ids
+
+    def _job(self, line_ids):
+        def work(env):
+            env["account.bank.statement.line"].browse(line_ids)._o2c_job_reconcile()
+
+        return work
+
+    def _final_state(self, invoice_id, line_ids):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            invoice = env["account.move"].browse(invoice_id)
+            lines = env["account.bank.statement.line"].browse(line_ids)
+            exceptions = env["o2c.exception"].search(
+                [
+                    ("res_model", "=", lines._name),
+                    ("res_id", "in", lines.ids),
+                    ("state", "in", ("new", "in_progress")),
+                ]
+            )
+            return (
+                invoice.payment_state,
+                invoice.amount_residual,
+                sorted(lines.mapped("o2c_match_state")),
+                sum(lines.mapped("is_reconciled")),
+                exceptions.mapped("category"),
+            )
+
+    def test_two_jobs_two_lines_one_invoice_paid_once(self):
+        invoice_id, line_ids = self._commit_invoice_and_lines(
+            lambda invoice: [
+                {"amount": "90.00", "ref": f"P{i}", "structured": invoice.name}
+                for i in (1, 2)
+            ]
+        )
+        retries = self._race(self._job(line_ids[:1]), self._job(line_ids[1:]))
+        # both saw the invoice open; the second to lock it had to start again
+        # (as queue_job retries a job), saw it paid and left its line open
+        self.assertEqual(sorted(retries), [0, 1])
+        self.assertEqual(
+            self._final_state(invoice_id, line_ids),
+            ("paid", 0.0, ["matched", "unmatched"], 1, ["unmatched"]),
+        )
+
+    def test_two_jobs_on_the_same_line_reconcile_it_once(self):
+        invoice_id, line_ids = self._commit_invoice_and_lines(
+            lambda invoice: [
+                {"amount": "90.00", "ref": "P1", "structured": invoice.name}
+            ]
+        )
+        job = self._job(line_ids)
+        self._race(job, job)
+        self.assertEqual(
+            self._final_state(invoice_id, line_ids), ("paid", 0.0, ["matched"], 1, [])
+        )
+        with self.registry.cursor() as cr:
+            # one counterpart on the receivable, one reconciliation
+            cr.execute(
+                """SELECT count(*) FROM account_partial_reconcile partial
+                     JOIN account_move_line aml ON aml.id = partial.debit_move_id
+                    WHERE aml.move_id = %s""",
+                [invoice_id],
+            )
+            self.assertEqual(cr.fetchone()[0], 1)

@@ -426,7 +426,8 @@ def test_decide_refuses_mixed_lines():
 def test_decide_never_auto_on_tie(top, others, threshold):
     # Two different item sets share the top score; the rest score lower.
     proposals = [proposal([100], top), proposal([200], top)]
-    proposals += [proposal([i], s * top / 100) for i, s in others]
+    # min(): s * top / 100 with s == 100 can round above top
+    proposals += [proposal([i], min(s * top / 100, top)) for i, s in others]
     decision = m.decide(proposals, threshold)
     assert decision.best.score == top
     assert decision.kind == "propose"

@@ -6,6 +6,11 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import tagged
 
+from odoo.addons.o2c_integration.tests.common import run_jobs
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from ..models.account_move_line import _INDEXES
+from ..models.o2c_reconcile_engine import _CANDIDATES_SQL
 from .common import CUSTOMER_IBAN, VENDOR_IBAN, BankFeedCommon
 
 
@@ -245,3 +250,296 @@ class TestReconcile(BankFeedCommon):
         self.assertEqual(imp.state, "done")
         self.assertEqual(imp.match_rate, 100.0)
         self.assertEqual(imp.statement_ids.o2c_match_rate, 100.0)
+
+    # --- each strategy of the design, end to end
+
+    def test_rf_creditor_reference_generated_by_odoo_pays_the_invoice(self):
+        """Strategy 1: the ISO 11649 reference Odoo prints on the invoice."""
+        self.company_data["default_journal_sale"].invoice_reference_model = "euro"
+        invoice = self.make_invoice(150)
+        self.assertTrue(invoice.payment_reference.startswith("RF"))
+        line = self._pay(
+            "150.00", structured=invoice.payment_reference, name="Someone Else"
+        )
+        self.assertEqual(invoice.payment_state, "paid", line.o2c_match_reason)
+        self.assertEqual(line.o2c_rule_id, self.env.ref("o2c_bank_feed.rule_reference"))
+
+    def test_end_to_end_id_of_a_direct_debit_pays_the_invoice(self):
+        """Strategy 1: a collection whose EndToEndId is the invoice number."""
+        invoice = self.make_invoice(88.8)
+        line = self._pay("88.80", e2e=invoice.name, name="Debtor")
+        self.assertEqual(line.o2c_end_to_end_id, invoice.name)
+        self.assertEqual(invoice.payment_state, "paid", line.o2c_match_reason)
+
+    def test_counterparty_iban_picks_the_partner_among_equal_amounts(self):
+        """Strategy 3: two open invoices of 612.40, the payer's IBAN decides."""
+        mine = self.make_invoice(612.40)
+        other = self.make_invoice(612.40, partner=self.vendor)
+        line = self._pay("612.40", iban=CUSTOMER_IBAN, remittance="thanks")
+        self.assertEqual(line.partner_id, self.customer)
+        self.assertEqual(mine.payment_state, "paid", line.o2c_match_reason)
+        self.assertEqual(other.payment_state, "not_paid")
+        self.assertEqual(
+            line.o2c_rule_id, self.env.ref("o2c_bank_feed.rule_iban_amount")
+        )
+        # without the IBAN the same payment is ambiguous: a person chooses
+        third = self.make_invoice(612.40)
+        line = self._pay("612.40", remittance="thanks", name="?", ref="B-noiban")
+        self.assertEqual(line.o2c_match_state, "proposed")
+        self.assertEqual(third.payment_state, "not_paid")
+
+    def test_amount_within_the_date_window_is_proposed(self):
+        """Strategy 4: exact amount, invoice 3 days before, payer unknown."""
+        near = self.make_invoice(456.78, invoice_date=date(2026, 3, 2))
+        far = self.make_invoice(456.78, invoice_date=date(2025, 6, 1))
+        line = self._pay(
+            "456.78", remittance="payment", name="Nobody", date="2026-03-05"
+        )
+        self.assertEqual(line.o2c_match_state, "proposed")
+        exc = self._open_exception(line)
+        self.assertEqual(exc.o2c_candidate_ids.strategy, "amount_date")
+        # the invoice outside the window is no candidate
+        self.assertEqual(exc.o2c_candidate_ids.move_line_ids, self.open_item(near))
+        self.assertEqual(far.payment_state, "not_paid")
+        exc.action_accept_proposal()
+        self.assertEqual(near.payment_state, "paid")
+
+    def test_fuzzy_counterparty_name_is_only_a_suggestion(self):
+        """Strategy 7: the bank's spelling of the name points to the partner."""
+        Partner = self.env["res.partner"]
+        bright = Partner.create(
+            {"name": "Brightwater Logistics GmbH", "is_company": True}
+        )
+        north = Partner.create({"name": "Northwind Traders", "is_company": True})
+        old = date(2025, 6, 1)  # far outside any date window
+        mine = self.make_invoice(777.70, partner=bright, invoice_date=old)
+        self.make_invoice(777.70, partner=north, invoice_date=old)
+        line = self._pay("777.70", name="BRIGHTWATER LOGISTICS", remittance="x")
+        self.assertEqual(line.o2c_match_state, "proposed", line.o2c_match_reason)
+        self.assertEqual(
+            line.o2c_rule_id, self.env.ref("o2c_bank_feed.rule_fuzzy_name")
+        )
+        exc = self._open_exception(line)
+        self.assertEqual(exc.o2c_candidate_ids.move_line_ids, self.open_item(mine))
+        exc.action_accept_proposal()
+        self.assertEqual(mine.payment_state, "paid")
+
+    def test_candidate_lookup_never_scans_the_journal_items(self):
+        """Every branch of the batch query is served by an index.
+
+        With sequential scans priced out, a branch the partial indexes do not
+        cover (a predicate that does not imply the index's, an expression that
+        differs from the indexed one) would show a Seq Scan, or a scan of
+        another index over every open item. 300 open items and fresh
+        statistics give the planner real selectivities to choose from.
+        """
+        receivable = self.company_data["default_account_receivable"]
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "line_ids": [
+                    Command.create(
+                        {
+                            "account_id": receivable.id,
+                            "partner_id": self.customer.id,
+                            "debit": i,
+                            "name": f"BULK-{i}",
+                        }
+                    )
+                    for i in range(1, 301)
+                ]
+                + [
+                    Command.create(
+                        {
+                            "account_id": self.company_data[
+                                "default_account_revenue"
+                            ].id,
+                            "credit": sum(range(1, 301)),
+                        }
+                    )
+                ],
+            }
+        )
+        entry.action_post()
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute("ANALYZE account_move_line")
+        cr.execute("ANALYZE account_move")
+        cr.execute("SET LOCAL enable_seqscan = off")
+        cr.execute(
+            "EXPLAIN " + _CANDIDATES_SQL,
+            {
+                "company": self.company.id,
+                "keys": ["INV202600001", "INV2026#1"],
+                "partners": [self.vendor.id],
+                "amounts": [12.34],
+            },
+        )
+        plan = "\n".join(row[0] for row in cr.fetchall())
+        cr.execute("SET LOCAL enable_seqscan = on")
+        self.assertNotIn("Seq Scan", plan)
+        for index in (
+            "o2c_aml_open_move_name_key_idx",
+            "o2c_aml_open_move_name_canon_idx",
+            "o2c_aml_open_name_key_idx",
+            "o2c_aml_open_partner_idx",
+            "o2c_aml_open_amount_idx",
+        ):
+            self.assertIn(index, _INDEXES)
+            self.assertIn(index, plan)
+
+    # --- failures surface, and spare the rest of the batch
+
+    def test_a_line_odoo_refuses_to_book_does_not_block_the_batch(self):
+        """An archived write-off account: that line waits, the others are booked."""
+        fees = self.make_invoice(800)
+        clean = self.make_invoice(500)
+        imp = self.import_camt(
+            [
+                {"amount": "797.50", "ref": "F1", "structured": fees.name},
+                {"amount": "500.00", "ref": "C1", "structured": clean.name},
+            ],
+            stmt_id="REFUSED",
+        )
+        self.fees_account.active = False
+        stats = imp.line_ids._o2c_job_reconcile()
+        self.assertEqual((stats["auto"], stats["proposed"]), (1, 1))
+        by_ref = {line.o2c_bank_reference: line for line in imp.line_ids}
+        self.assertEqual(clean.payment_state, "paid")
+        self.assertTrue(by_ref["C1"].is_reconciled)
+        refused = by_ref["F1"]
+        self.assertFalse(refused.is_reconciled)
+        self.assertEqual(fees.payment_state, "not_paid")
+        self.assertEqual(refused.o2c_match_state, "proposed")
+        self.assertIn("archived", refused.o2c_match_reason)
+        exc = self._open_exception(refused)
+        self.assertRecordValues(
+            exc, [{"category": "proposal", "severity": "high", "amount": 797.5}]
+        )
+        self.assertIn("archived", exc.details["error"])
+        # the cause fixed, one click books the match the engine had found
+        self.fees_account.active = True
+        exc.action_accept_proposal()
+        self.assertEqual(fees.payment_state, "paid")
+        self.assertEqual(exc.state, "resolved")
+
+    def test_a_line_edited_by_hand_meanwhile_is_left_to_the_person(self):
+        invoice = self.make_invoice(330)
+        imp = self.import_camt(
+            [{"amount": "330.00", "ref": "E1", "structured": invoice.name}],
+            stmt_id="EDITED",
+        )
+        line = imp.line_ids
+        # someone starts working on the entry before the job runs
+        line.move_id.with_context(skip_readonly_check=True).write(
+            {
+                "line_ids": [
+                    Command.create(
+                        {
+                            "name": "by hand",
+                            "account_id": self.fees_account.id,
+                            "balance": 1.0,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "name": "by hand",
+                            "account_id": self.company_data[
+                                "default_account_revenue"
+                            ].id,
+                            "balance": -1.0,
+                        }
+                    ),
+                ]
+            }
+        )
+        stats = line._o2c_job_reconcile()
+        self.assertEqual((stats["auto"], stats["proposed"]), (0, 1))
+        self.assertEqual(invoice.payment_state, "not_paid")
+        self.assertEqual(line.o2c_match_state, "proposed")
+        self.assertTrue(line.o2c_match_date)
+        exc = self._open_exception(line)
+        self.assertEqual(exc.severity, "high")
+        self.assertIn("changed by hand", exc.details["error"])
+
+    def test_lines_the_rules_never_ran_on_surface_after_a_while(self):
+        """A reconciliation job that died must not leave plain "unmatched" lines."""
+        invoice = self.make_invoice(64)
+        imp = self.import_camt(
+            [
+                {"amount": "64.00", "ref": "W1", "structured": invoice.name},
+                {"amount": "-10.00", "ref": "W2", "remittance": "card fee"},
+            ],
+            stmt_id="WAIT",
+        )
+        Line = self.env["account.bank.statement.line"]
+
+        def backlog():
+            return self.env["o2c.exception"].search(
+                [
+                    (
+                        "dedup_key",
+                        "=like",
+                        f"o2c.bank.matching_backlog:{self.company.id}:%",
+                    ),
+                    ("state", "in", ("new", "in_progress")),
+                ]
+            )
+
+        # just imported: the jobs are queued, nothing to say yet
+        Line._cron_o2c_matching_backlog()
+        self.assertFalse(backlog())
+        self.env.flush_all()
+        self.env.cr.execute(
+            """UPDATE account_bank_statement_line
+                  SET create_date = now() - interval '2 hours'
+                WHERE id = ANY(%s)""",
+            [imp.line_ids.ids],
+        )
+        Line._cron_o2c_matching_backlog()
+        exc = backlog()
+        self.assertRecordValues(
+            exc,
+            [
+                {
+                    "category": "dead_letter",
+                    "severity": "high",
+                    "amount": 74.0,
+                    "currency_id": self.currency.id,
+                    "company_id": self.company.id,
+                }
+            ],
+        )
+        self.assertIn("2 imported bank lines", exc.name)
+        # the rules ran (one matched, one unmatched with its own exception)
+        imp.line_ids._o2c_job_reconcile()
+        Line._cron_o2c_matching_backlog()
+        self.assertEqual(exc.state, "resolved")
+        self.assertEqual(invoice.payment_state, "paid")
+
+    def test_replaying_the_file_event_creates_and_pays_nothing_twice(self):
+        invoice = self.make_invoice(210)
+        line = self._pay("210.00", structured=invoice.name, ref="RPL1")
+        self.assertEqual(invoice.payment_state, "paid")
+        event = line.o2c_statement_import_id.event_id
+        self.assertEqual(event.state, "done")
+        with trap_jobs() as trap:
+            event.action_replay()
+            run_jobs(trap)
+            run_jobs(trap)  # whatever the replay queued in turn
+        self.assertEqual(event.replay_count, 1)
+        self.assertEqual(event.state, "done")
+        lines = self.env["account.bank.statement.line"].search(
+            [
+                ("journal_id", "=", self.bank_journal.id),
+                ("o2c_bank_reference", "=", "RPL1"),
+            ]
+        )
+        self.assertEqual(lines, line)
+        replayed = self.Import.search(
+            [("event_id", "=", event.id)], order="id desc", limit=1
+        )
+        self.assertEqual((replayed.created_count, replayed.duplicate_count), (0, 1))
+        self.assertEqual(len(self.open_item(invoice).matched_debit_ids), 0)
+        self.assertEqual(len(self.open_item(invoice).matched_credit_ids), 1)
+        self.assertEqual(invoice.amount_residual, 0.0)
