@@ -20,9 +20,14 @@ only), for example::
     ODOO_QUEUE_JOB_CHANNELS=root:2 python3 -m odoo -d o2c_pg_bench \\
         --db_host=127.0.0.1 --db_user=root \\
         --addons-path=/opt/odoo19/addons,/work/main --load=base,web,queue_job \\
-        --workers=2 --max-cron-threads=1 --http-interface=127.0.0.1 --http-port=8269
+        --workers=4 --max-cron-threads=1 --http-interface=127.0.0.1 --http-port=8269
 
-(``[queue_job] channels = root:2`` in a config file is equivalent), then::
+(``[queue_job] channels = root:2`` in a config file is equivalent). The runner
+executes each job as an HTTP request to a worker: with as many workers as channel
+capacity, every worker can be busy booking payments and the webhooks queue behind
+them (their latency is then the processing time, not the intake's). Keep more HTTP
+workers than the job channels' capacity, e.g. ``workers = 2 x cores``, ``root:cores``.
+Then::
 
     python3 tests/bench_gateway_webhooks.py --n 500 --db o2c_pg_bench \\
         --url http://127.0.0.1:8269

@@ -294,7 +294,7 @@ class O2cConnection(models.Model):
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"stripe: invalid JSON ({exc})") from exc
         if not isinstance(data, dict):
-            raise ValueError("stripe: the body must be a JSON object")  # noqa: TRY004
+            raise ValueError("stripe: the body must be a JSON object")
         event_id, event_type = data.get("id"), data.get("type")
         if not isinstance(event_id, str) or not event_id:
             raise ValueError("stripe: the event has no id")

@@ -191,12 +191,12 @@ class O2cGatewayDispute(models.Model):
             partner._o2c_set_credit_hold(
                 f"{HOLD_PREFIX} {ev.object_ref} ({ev.amount} {ev.currency})"
             )
-        self.env["o2c.audit.log"]._log(
+        self.env["o2c.gateway.processor"]._pg_audit(
             "gateway.dispute.open",
             f"{label} {ev.object_ref} opened on {ev.charge_ref}",
-            records=dispute,
-            event=event,
-            data={"amount": str(ev.amount), "currency": ev.currency},
+            dispute,
+            event,
+            ev,
         )
         return [tx, dispute]
 
@@ -260,12 +260,12 @@ class O2cGatewayDispute(models.Model):
                 record=dispute.partner_id,
                 connection=conn,
             )
-        self.env["o2c.audit.log"]._log(
+        self.env["o2c.gateway.processor"]._pg_audit(
             "gateway.dispute.lost",
             f"Dispute {dispute.dispute_ref} lost: {move.name}",
-            records=move,
-            event=event,
-            data={"amount": str(ev.amount), "currency": ev.currency},
+            move,
+            event,
+            ev,
         )
         return [tx, dispute, move]
 

@@ -36,6 +36,7 @@ import re
 from decimal import Decimal
 
 from odoo import Command, api, fields, models
+from odoo.fields import Domain
 
 from odoo.addons.o2c_integration.lib.exceptions import RetryableError
 
@@ -103,8 +104,17 @@ class O2cGatewaySettlement(models.Model):
     transaction_ids = fields.One2many(
         "o2c.gateway.transaction", "settlement_id", readonly=True
     )
-    move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True)
-    transit_line_id = fields.Many2one("account.move.line", readonly=True)
+    # Indexed: every posting or reconciliation of any journal item looks up the
+    # settlements pointing at it to recompute their state.
+    move_id = fields.Many2one(
+        "account.move",
+        string="Journal Entry",
+        readonly=True,
+        index="btree_not_null",
+    )
+    transit_line_id = fields.Many2one(
+        "account.move.line", readonly=True, index="btree_not_null"
+    )
     event_id = fields.Many2one("o2c.event", readonly=True, ondelete="set null")
 
     _payout_uniq = models.Constraint(
@@ -162,17 +172,11 @@ class O2cGatewaySettlement(models.Model):
     def _pg_on_payout_failed(self, conn, ev, event):
         """The bank refused the payout: the transit item will never be matched."""
         settlement = self._pg_get(conn, ev.object_ref)
-        Processor = self.env["o2c.gateway.processor"]
-        currency = Processor._pg_currency(ev.currency, ev.amount)
-        tx, created = self.env["o2c.gateway.transaction"]._pg_insert(
-            Processor._pg_tx_vals(
-                conn, ev, event, currency, settlement_id=settlement.id, note=ev.reason
-            )
-        )
-        if not created:
-            return None
-        self.env["o2c.exception"]._raise(
-            "other",
+        return self.env["o2c.gateway.processor"]._pg_record_problem(
+            conn,
+            ev,
+            event,
+            {"settlement_id": settlement.id},
             self.env._(
                 "Payout %(p)s failed (%(r)s): the gateway keeps the funds; "
                 "reverse its transit entry %(m)s.",
@@ -180,15 +184,9 @@ class O2cGatewaySettlement(models.Model):
                 r=ev.reason or "-",
                 m=settlement.move_id.name or "-",
             ),
-            dedup_key=f"o2c.pg.payout_failed:{conn.id}:{ev.object_ref}",
-            severity="high",
-            amount=ev.amount,
-            currency=currency,
-            event=event,
+            f"o2c.pg.payout_failed:{conn.id}:{ev.object_ref}",
             record=settlement or None,
-            connection=conn,
         )
-        return tx
 
     @api.model
     def _pg_import_adyen_report(self, conn, event):
@@ -290,66 +288,54 @@ class O2cGatewaySettlement(models.Model):
         need nothing booked beforehand.
         """
         Tx = self.env["o2c.gateway.transaction"]
-        base = [("connection_id", "=", conn.id), ("state", "in", ("posted", "settled"))]
-        charges = {
-            line.reference
-            for line in data.lines
-            if line.kind == "charge" and line.reference
-        }
-        refund_refs = {
-            ref
-            for line in data.lines
-            if line.kind == "refund"
-            for ref in (line.source_ref, line.reference)
-            if ref
-        }
-        dispute_refs = {
-            ref
-            for line in data.lines
-            if line.kind in ("dispute", "dispute_reversal")
-            for ref in (line.source_ref, line.reference)
-            if ref
-        }
-        payments = (
-            Tx.search(
-                [
-                    *base,
-                    ("kind", "=", Kind.PAYMENT_SUCCEEDED.value),
-                    "|",
-                    ("charge_ref", "in", list(charges)),
-                    ("object_ref", "in", list(charges)),
-                ]
+        booked = [("state", "in", ("posted", "settled"))]
+
+        def refs_of(kinds, both=True):
+            return {
+                ref
+                for line in data.lines
+                if line.kind in kinds
+                for ref in (
+                    (line.source_ref, line.reference) if both else (line.reference,)
+                )
+                if ref
+            }
+
+        def facts(kind, refs, fields, extra=()):
+            """Transactions of ``kind`` whose ``fields`` hold one of ``refs`` (1 query)."""
+            if not refs:
+                return Tx
+            domain = Domain.OR(Domain(name, "in", list(refs)) for name in fields)
+            return Tx.search(
+                Domain.AND(
+                    [
+                        Domain("connection_id", "=", conn.id),
+                        Domain("kind", "=", kind.value),
+                        Domain(list(extra)),
+                        domain,
+                    ]
+                )
             )
-            if charges
-            else Tx
-        )
+
         by_charge = {}
-        for tx in payments:
+        for tx in facts(
+            Kind.PAYMENT_SUCCEEDED,
+            refs_of(("charge",), both=False),
+            ("charge_ref", "object_ref"),
+            booked,
+        ):
             by_charge.setdefault(tx.charge_ref, tx)
             by_charge.setdefault(tx.object_ref, tx)
-        refunds = (
-            Tx.search(
-                [
-                    *base,
-                    ("kind", "=", Kind.REFUND_SUCCEEDED.value),
-                    "|",
-                    ("object_ref", "in", list(refund_refs)),
-                    ("charge_ref", "in", list(refund_refs)),
-                ]
-            )
-            if refund_refs
-            else Tx
+        refunds = facts(
+            Kind.REFUND_SUCCEEDED,
+            refs_of(("refund",)),
+            ("object_ref", "charge_ref"),
+            booked,
         )
-        disputes = (
-            Tx.search(
-                [
-                    ("connection_id", "=", conn.id),
-                    ("kind", "=", Kind.DISPUTE_OPENED.value),
-                    ("object_ref", "in", list(dispute_refs)),
-                ]
-            )
-            if dispute_refs
-            else Tx
+        disputes = facts(
+            Kind.DISPUTE_OPENED,
+            refs_of(("dispute", "dispute_reversal")),
+            ("object_ref",),
         )
         matches, missing, used = {}, set(), set()
         for index, line in enumerate(data.lines):

@@ -4,20 +4,21 @@
 
 Payloads are shaped like the real Stripe events / Adyen notifications (same keys,
 minor units, expandable fields); signatures are computed here with the standard
-library exactly as the gateways document them, independently of ``lib``.
+library exactly as the gateways document them (``lib_fixtures``), independently
+of ``lib``.
 """
 
-import base64
-import hashlib
-import hmac
 import json
 import time
 from unittest import SkipTest
 
-from odoo import Command
+from odoo import Command, fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.o2c_integration.tests.common import O2cTestMixin
+from odoo.addons.o2c_integration.tests.fake_http import FakeHTTPServer, FakeResponse
+
+from . import lib_fixtures
 
 STRIPE_SECRET = "whsec_o2c_test_5f0c2a9e1b7d4c3a8e6f"
 STRIPE_NEW_SECRET = "whsec_o2c_test_rotated_0a1b2c3d4e5f"
@@ -33,11 +34,7 @@ T0 = 1718625600  # 2024-06-17 12:00 UTC
 def stripe_header(body, secret=STRIPE_SECRET, timestamp=None, extra=()):
     """``Stripe-Signature`` as Stripe sends it: t=..,v1=hex(HMAC-SHA256(t.body))."""
     ts = int(time.time()) if timestamp is None else timestamp
-    parts = [f"t={ts}"]
-    for key in (secret, *extra):
-        digest = hmac.new(key.encode(), f"{ts}.".encode() + body, hashlib.sha256)
-        parts.append(f"v1={digest.hexdigest()}")
-    return ",".join(parts)
+    return lib_fixtures.stripe_header(body, ts, secret, *extra)
 
 
 def stripe_event(event_type, obj, event_id, created=T0, previous=None):
@@ -245,24 +242,116 @@ def balance_txn(
     }
 
 
+def stripe_busy_payout(payout_id, first=100, charges=50, refunds=3):
+    """A payout's balance transactions, shaped like ``GET /v1/balance_transactions``.
+
+    ``charges`` charges ``ch_test_<first + i>`` with Stripe's fee, partial refunds
+    ``re_test_<first + i>`` of the first ``refunds`` charges, a Radar fee and the
+    payout itself. Returns a dict: ``amounts``, ``fees``, ``refunded`` (minor units),
+    ``net`` (the payout amount) and ``txns`` (the list, newest last).
+    """
+    amounts = [1000 + i * 137 for i in range(charges)]
+    fees = [round(amount * 0.014) + 25 for amount in amounts]
+    refunded = [500 + i * 100 for i in range(refunds)]
+    txns = [
+        balance_txn(
+            f"txn_ch_{first + i}",
+            "charge",
+            "charge",
+            amount,
+            fee,
+            {
+                "id": f"ch_test_{first + i}",
+                "object": "charge",
+                "amount": amount,
+                "currency": "usd",
+                "metadata": {},
+                "payment_intent": f"pi_test_{first + i}",
+            },
+        )
+        for i, (amount, fee) in enumerate(zip(amounts, fees, strict=True))
+    ]
+    txns += [
+        balance_txn(
+            f"txn_re_{first + i}",
+            "refund",
+            "refund",
+            -amount,
+            0,
+            {
+                "id": f"re_test_{first + i}",
+                "object": "refund",
+                "amount": amount,
+                "charge": f"ch_test_{first + i}",
+                "currency": "usd",
+                "status": "succeeded",
+            },
+        )
+        for i, amount in enumerate(refunded)
+    ]
+    txns.append(
+        balance_txn(
+            "txn_radar_1",
+            "stripe_fee",
+            "fee",
+            -200,
+            0,
+            None,
+            description="Radar (2024-06)",
+        )
+    )
+    net = sum(amounts) - sum(fees) - sum(refunded) - 200
+    txns.append(
+        balance_txn(
+            f"txn_{payout_id}",
+            "payout",
+            "payout",
+            -net,
+            0,
+            payout_id,
+            description="STRIPE PAYOUT",
+        )
+    )
+    return {
+        "amounts": amounts,
+        "fees": fees,
+        "refunded": refunded,
+        "net": net,
+        "txns": txns,
+    }
+
+
+def serve_balance_transactions(server, txns, payout_id, page_size=30):
+    """Serve ``txns`` on a FakeHTTPServer as Stripe's cursor-paginated list."""
+    pages = [txns[i : i + page_size] for i in range(0, len(txns), page_size)]
+    cursors = {None: 0}
+    cursors.update({page[-1]["id"]: index + 1 for index, page in enumerate(pages)})
+
+    def handler(request):
+        if request.query.get("payout") != payout_id:
+            return FakeResponse(400, json={"error": {"message": "bad payout"}})
+        index = cursors.get(request.query.get("starting_after"))
+        if index is None or index >= len(pages):
+            return FakeResponse(400, json={"error": {"message": "bad cursor"}})
+        return FakeResponse(
+            json={
+                "object": "list",
+                "url": "/v1/balance_transactions",
+                "has_more": index + 1 < len(pages),
+                "data": pages[index],
+            }
+        )
+
+    server.add("GET", "/v1/balance_transactions", handler)
+    return pages
+
+
 # --- Adyen -------------------------------------------------------------------
 
 
 def adyen_sign(item, hex_key=ADYEN_HMAC_KEY):
     """Base64 HMAC-SHA256 (hex-decoded key) of Adyen's colon-joined item fields."""
-    amount = item.get("amount", {})
-    values = [
-        item.get("pspReference", ""),
-        item.get("originalReference", ""),
-        item.get("merchantAccountCode", ""),
-        item.get("merchantReference", ""),
-        str(amount.get("value", "")),
-        amount.get("currency", ""),
-        item.get("eventCode", ""),
-        item.get("success", ""),
-    ]
-    digest = hmac.new(bytes.fromhex(hex_key), ":".join(values).encode(), hashlib.sha256)
-    return base64.b64encode(digest.digest()).decode()
+    return lib_fixtures.adyen_sign(hex_key, item)
 
 
 def adyen_item(
@@ -277,21 +366,18 @@ def adyen_item(
     hex_key=ADYEN_HMAC_KEY,
     event_date="2024-06-17T14:02:11+02:00",
 ):
-    item = {
-        "additionalData": dict(additional or {}),
-        "amount": {"currency": currency, "value": value},
-        "eventCode": event_code,
-        "eventDate": event_date,
-        "merchantAccountCode": "O2CShopEUR",
-        "merchantReference": merchant_ref,
-        "paymentMethod": "visa",
-        "pspReference": psp,
-        "success": success,
-    }
-    if original:
-        item["originalReference"] = original
-    item["additionalData"]["hmacSignature"] = adyen_sign(item, hex_key)
-    return {"NotificationRequestItem": item}
+    return lib_fixtures.adyen_item(
+        event_code,
+        psp,
+        value,
+        currency=currency,
+        success=success,
+        original=original,
+        merchant_ref=merchant_ref,
+        event_date=event_date,
+        additional=additional,
+        key=hex_key,
+    )
 
 
 def adyen_body(*items):
@@ -364,6 +450,64 @@ class GatewayCommon(GatewayTestMixin, AccountTestInvoicingCommon):
                 )
             ],
         )
+
+    @classmethod
+    def _pg_start_fake_stripe_api(cls):
+        """Point the Stripe connection at a local fake API (class fixture)."""
+        cls.server = FakeHTTPServer().start()
+        cls.addClassCleanup(cls.server.stop)
+        cls.stripe.write(
+            {
+                "base_url": cls.server.url,
+                "breaker_threshold": 20,
+                "read_timeout": 0.3,
+                "connect_timeout": 1.0,
+            }
+        )
+
+    @classmethod
+    def make_invoices(cls, amounts, partner=None):
+        """Posted untaxed customer invoices, one per amount, created in one batch."""
+        invoices = cls.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": (partner or cls.partner_a).id,
+                    "invoice_date": fields.Date.today(),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Goods",
+                                "price_unit": amount,
+                                "tax_ids": [Command.set([])],
+                            }
+                        )
+                    ],
+                }
+                for amount in amounts
+            ]
+        )
+        invoices.action_post()
+        return invoices
+
+    def book_stripe_charges(self, first, amounts_minor):
+        """One invoice per amount, paid by ``payment_intent.succeeded`` n=first..."""
+        invoices = self.make_invoices([amount / 100 for amount in amounts_minor])
+        for offset, (invoice, amount) in enumerate(
+            zip(invoices, amounts_minor, strict=True)
+        ):
+            event = self.process(
+                self.stripe,
+                stripe_payment_intent(first + offset, amount, invoice_ref=invoice.name),
+            )
+            self.assertEqual(event.state, "done", event.last_error)
+        return invoices
+
+    def book_stripe_refund(self, n, amount):
+        """``refund.created`` ``re_test_<n>`` of charge ``ch_test_<n>``, processed."""
+        event = self.process(self.stripe, stripe_refund(n, f"re_test_{n}", amount))
+        self.assertEqual(event.state, "done", event.last_error)
+        return event
 
     def deliver(self, connection, body):
         """Store a delivery like the webhook controller (after authentication)."""

@@ -4,11 +4,11 @@
 
 import base64
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.o2c_integration.tests.common import run_jobs
-from odoo.addons.o2c_integration.tests.fake_http import FakeHTTPServer, FakeResponse
+from odoo.addons.o2c_integration.tests.fake_http import FakeResponse
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import (
@@ -16,10 +16,9 @@ from .common import (
     GatewayCommon,
     adyen_body,
     adyen_item,
-    balance_txn,
-    stripe_payment_intent,
+    serve_balance_transactions,
+    stripe_busy_payout,
     stripe_payout,
-    stripe_refund,
 )
 
 PAYOUT = "po_test_1PTb0aLkdIwHu7ix"
@@ -31,158 +30,32 @@ class TestGatewaySettlement(GatewayCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = FakeHTTPServer().start()
-        cls.addClassCleanup(cls.server.stop)
-        cls.stripe.write(
-            {
-                "base_url": cls.server.url,
-                "breaker_threshold": 20,
-                "read_timeout": 0.3,
-                "connect_timeout": 1.0,
-            }
-        )
+        cls._pg_start_fake_stripe_api()
 
     def setUp(self):
         super().setUp()
         self.server.reset()
 
-    # --- fixtures
-
-    def _invoices(self, amounts):
-        invoices = self.env["account.move"].create(
-            [
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.partner_a.id,
-                    "invoice_date": fields.Date.today(),
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "name": "Goods",
-                                "price_unit": amount,
-                                "tax_ids": [Command.set([])],
-                            }
-                        )
-                    ],
-                }
-                for amount in amounts
-            ]
-        )
-        invoices.action_post()
-        return invoices
-
-    def _book_charges(self, first, amounts_minor):
-        invoices = self._invoices([amount / 100 for amount in amounts_minor])
-        for offset, (invoice, amount) in enumerate(
-            zip(invoices, amounts_minor, strict=True)
-        ):
-            event = self.process(
-                self.stripe,
-                stripe_payment_intent(first + offset, amount, invoice_ref=invoice.name),
-            )
-            self.assertEqual(event.state, "done", event.last_error)
-        return invoices
-
     def _busy_payout(self, first=100, charges=50, refunds=3):
-        """Charges with fees, partial refunds of the first ones, a Radar fee."""
-        amounts = [1000 + i * 137 for i in range(charges)]
-        fees = [round(amount * 0.014) + 25 for amount in amounts]
-        refunded = [500 + i * 100 for i in range(refunds)]
-        txns = [
-            balance_txn(
-                f"txn_ch_{first + i}",
-                "charge",
-                "charge",
-                amount,
-                fee,
-                {
-                    "id": f"ch_test_{first + i}",
-                    "object": "charge",
-                    "amount": amount,
-                    "currency": "usd",
-                    "metadata": {},
-                    "payment_intent": f"pi_test_{first + i}",
-                },
-            )
-            for i, (amount, fee) in enumerate(zip(amounts, fees, strict=True))
-        ]
-        txns += [
-            balance_txn(
-                f"txn_re_{first + i}",
-                "refund",
-                "refund",
-                -amount,
-                0,
-                {
-                    "id": f"re_test_{first + i}",
-                    "object": "refund",
-                    "amount": amount,
-                    "charge": f"ch_test_{first + i}",
-                    "currency": "usd",
-                    "status": "succeeded",
-                },
-            )
-            for i, amount in enumerate(refunded)
-        ]
-        txns.append(
-            balance_txn(
-                "txn_radar_1",
-                "stripe_fee",
-                "fee",
-                -200,
-                0,
-                None,
-                description="Radar (2024-06)",
-            )
+        payout = stripe_busy_payout(PAYOUT, first, charges, refunds)
+        return (
+            payout["amounts"],
+            payout["fees"],
+            payout["refunded"],
+            payout["net"],
+            payout["txns"],
         )
-        net = sum(amounts) - sum(fees) - sum(refunded) - 200
-        txns.append(
-            balance_txn(
-                f"txn_{PAYOUT}",
-                "payout",
-                "payout",
-                -net,
-                0,
-                PAYOUT,
-                description="STRIPE PAYOUT",
-            )
-        )
-        return amounts, fees, refunded, net, txns
 
     def _serve_pages(self, txns, payout_id=PAYOUT):
-        pages = [txns[i : i + PAGE_SIZE] for i in range(0, len(txns), PAGE_SIZE)]
-        cursors = {None: 0}
-        cursors.update({page[-1]["id"]: index + 1 for index, page in enumerate(pages)})
-
-        def handler(request):
-            if request.query.get("payout") != payout_id:
-                return FakeResponse(400, json={"error": {"message": "bad payout"}})
-            index = cursors.get(request.query.get("starting_after"))
-            if index is None or index >= len(pages):
-                return FakeResponse(400, json={"error": {"message": "bad cursor"}})
-            return FakeResponse(
-                json={
-                    "object": "list",
-                    "url": "/v1/balance_transactions",
-                    "has_more": index + 1 < len(pages),
-                    "data": pages[index],
-                }
-            )
-
-        self.server.add("GET", "/v1/balance_transactions", handler)
-        return pages
-
-    def _refund(self, n, amount):
-        event = self.process(self.stripe, stripe_refund(n, f"re_test_{n}", amount))
-        self.assertEqual(event.state, "done", event.last_error)
+        return serve_balance_transactions(self.server, txns, payout_id, PAGE_SIZE)
 
     # --- tests
 
     def test_payout_with_50_charges_3_refunds_and_fees(self):
         amounts, fees, refunded, net, txns = self._busy_payout()
-        self._book_charges(100, amounts)
+        self.book_stripe_charges(100, amounts)
         for i, amount in enumerate(refunded):
-            self._refund(100 + i, amount)
+            self.book_stripe_refund(100 + i, amount)
         clearing = self.stripe.pg_journal_id.default_account_id
         transit = self.stripe.pg_transit_account_id
         self.assertAlmostEqual(
@@ -307,7 +180,7 @@ class TestGatewaySettlement(GatewayCommon):
         amounts, _fees, _refunded, net, txns = self._busy_payout(
             first=200, charges=3, refunds=0
         )
-        self._book_charges(200, amounts[:2])
+        self.book_stripe_charges(200, amounts[:2])
         self._serve_pages(txns)
         with trap_jobs() as trap:
             event = self.process(self.stripe, stripe_payout(PAYOUT, net))
@@ -317,7 +190,7 @@ class TestGatewaySettlement(GatewayCommon):
             self.assertFalse(
                 self.env["o2c.gateway.settlement"].search([("payout_id", "=", PAYOUT)])
             )
-            self._book_charges(202, amounts[2:])
+            self.book_stripe_charges(202, amounts[2:])
             run_jobs(trap)
         self.assertEqual(event.state, "done", event.last_error)
         settlement = self.env["o2c.gateway.settlement"].search(
@@ -329,7 +202,7 @@ class TestGatewaySettlement(GatewayCommon):
         amounts, _fees, _refunded, net, txns = self._busy_payout(
             first=300, charges=2, refunds=0
         )
-        self._book_charges(300, amounts)
+        self.book_stripe_charges(300, amounts)
         self._serve_pages(txns)
         event = self.process(self.stripe, stripe_payout(PAYOUT, net + 1))
         self.assertEqual(event.state, "done")
@@ -357,7 +230,7 @@ class TestGatewaySettlement(GatewayCommon):
         amounts, _fees, _refunded, net, txns = self._busy_payout(
             first=400, charges=2, refunds=0
         )
-        self._book_charges(400, amounts)
+        self.book_stripe_charges(400, amounts)
         self.stripe.retry_max_attempts = 2
         self.server.add(
             "GET",

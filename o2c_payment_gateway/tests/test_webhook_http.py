@@ -10,11 +10,15 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.o2c_integration.tests.common import run_jobs
+from odoo.addons.queue_job.tests.common import trap_jobs
+
 from .common import (
     ADYEN_HMAC_KEY,
     ADYEN_OTHER_KEY,
     STRIPE_NEW_SECRET,
     STRIPE_SECRET,
+    GatewayCommon,
     GatewayTestMixin,
     adyen_body,
     adyen_item,
@@ -248,3 +252,62 @@ class TestGatewayWebhooks(GatewayTestMixin, HttpCase):
         response = self.post(self.adyen, self.adyen_batch(), {})
         self.assertEqual(response.status_code, 401)
         self.assertFalse(self.events(self.adyen))
+
+
+@tagged("post_install", "-at_install")
+class TestGatewayWebhookToPayment(GatewayCommon, HttpCase):
+    """The whole path over real HTTP: signed POST -> stored event -> job -> payment."""
+
+    def post_stripe(self, body):
+        return self.url_open(
+            f"/o2c/webhook/{self.stripe.webhook_key}",
+            data=body,
+            headers={
+                "Stripe-Signature": stripe_header(body),
+                "Content-Type": "application/json",
+            },
+        )
+
+    def test_webhook_five_times_then_replayed_pays_the_invoice_once(self):
+        invoice = self.make_invoice(215.40)
+        body = json.dumps(
+            stripe_payment_intent(77, 21540, invoice_ref=invoice.name)
+        ).encode()
+        Job = self.env["queue.job"].sudo()
+        last_job = Job.search([], order="id desc", limit=1).id or 0
+        answers = [self.post_stripe(body) for _i in range(5)]
+        self.assertEqual([a.status_code for a in answers], [200] * 5)
+        self.assertEqual([a.json()["duplicates"] for a in answers], [0, 1, 1, 1, 1])
+        event = self.env["o2c.event"].search(
+            [("connection_id", "=", self.stripe.id), ("direction", "=", "in")]
+        )
+        self.assertEqual(len(event), 1)
+        self.assertEqual(event.state, "queued")
+        # exactly one job was queued for the five deliveries
+        jobs = Job.search([("id", ">", last_job), ("model_name", "=", "o2c.event")])
+        self.assertEqual(jobs.mapped("uuid"), [event.job_uuid])
+        self.assertEqual(event._job_process(), "done")
+        self.assertEqual(invoice.payment_state, "paid")
+        payment = invoice.matched_payment_ids
+        self.assertRecordValues(
+            payment,
+            [
+                {
+                    "amount": 215.40,
+                    "state": "paid",
+                    "journal_id": self.stripe.pg_journal_id.id,
+                }
+            ],
+        )
+        # a sixth delivery after processing, then a replay by a manager
+        self.assertEqual(self.post_stripe(body).json()["duplicates"], 1)
+        with trap_jobs() as trap:
+            event.action_replay()
+            trap.assert_jobs_count(1)
+            run_jobs(trap)
+        self.assertEqual(event.state, "done", event.last_error)
+        self.assertEqual(invoice.matched_payment_ids, payment)
+        self.assertEqual(
+            self.env["account.payment"].search_count([("memo", "like", "ch_test_77")]),
+            1,
+        )
