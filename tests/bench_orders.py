@@ -71,6 +71,14 @@ def parse_args(argv=None):
     parser.add_argument(
         "--timeout", type=float, default=1800.0, help="seconds to wait for the invoices"
     )
+    parser.add_argument(
+        "--policy",
+        choices=["post", "batch"],
+        default="post",
+        help="invoicing policy of the bench connection: 'post' (the default: each "
+        "invoice in its order's transaction) or 'batch' (a queued job posts the "
+        "invoices of the orders confirmed in the last seconds together)",
+    )
     args = parser.parse_args(argv)
     host = urlsplit(args.url).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -120,6 +128,7 @@ def prepare(args):
                     "retry_max_attempts": 5,
                 }
             )
+        conn.order_invoice_policy = args.policy
         # a fresh secret per run, encrypted with this run's key (the server's)
         conn.webhook_secret_ids.unlink()
         env["o2c.connection.secret"].create(
@@ -248,7 +257,10 @@ def main(argv=None):
     webhook_key, currency, with_tax = prepare(args)
     run = uuid.uuid4().hex[:8]
     orders = make_orders(args, run, currency, with_tax)
-    print(f"run {run}: pushing {args.n} orders to {args.url} ({args.senders} senders)")
+    print(
+        f"run {run}: pushing {args.n} orders to {args.url} ({args.senders} senders, "
+        f"invoicing policy {args.policy})"
+    )
     conn = psycopg2.connect(dbname=args.db, host=args.db_host, user=args.db_user)
     conn.autocommit = True
     cur = conn.cursor()

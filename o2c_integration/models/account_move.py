@@ -34,6 +34,7 @@ heard of.
 import logging
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -61,17 +62,9 @@ _PRECOMMIT_KEY = "o2c_integration.invoice_status"
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "o2c.order.source.mixin"]
 
-    o2c_connection_id = fields.Many2one(
-        "o2c.connection",
-        string="Source Connection",
-        index="btree_not_null",
-        readonly=True,
-        copy=False,
-        ondelete="restrict",
-    )
-    o2c_external_id = fields.Char(string="Source Order ID", readonly=True, copy=False)
     o2c_status = fields.Selection(
         O2C_STATUSES,
         string="Source Status",
@@ -153,13 +146,30 @@ class AccountMove(models.Model):
     def _o2c_sync_status(self):
         """Queue one status update per move whose status changed since the last one."""
         Status = self.env["o2c.order.status"]
-        for move in self.sudo().filtered("o2c_connection_id"):
-            status = move.o2c_status
-            if not move._o2c_status_to_send(status):
-                continue
-            # Marked BEFORE queuing: queuing opens savepoints, a savepoint flushes the
-            # cursor and runs the precommit hooks, which re-enter this method.
-            move.o2c_status_sent = status
+        todo = [
+            (move, move.o2c_status)
+            for move in self.sudo().filtered("o2c_connection_id")
+            if move._o2c_status_to_send(move.o2c_status)
+        ]
+        if not todo:
+            return
+        # Marked BEFORE queuing: queuing opens savepoints, a savepoint flushes the
+        # cursor and runs the precommit hooks, which re-enter this method. Marked in
+        # SQL: an ORM write of account.move runs the whole journal-entry machinery
+        # (balance checks, dynamic lines sync) for this bookkeeping column.
+        self.env.execute_query(
+            SQL(
+                """UPDATE account_move AS m SET o2c_status_sent = v.status
+                     FROM (VALUES %s) AS v(id, status) WHERE m.id = v.id""",
+                SQL(", ").join(
+                    SQL("(%s, %s)", move.id, status) for move, status in todo
+                ),
+            )
+        )
+        self.browse([move.id for move, _status in todo]).invalidate_recordset(
+            ["o2c_status_sent"]
+        )
+        for move, status in todo:
             order = move.line_ids.sale_line_ids.order_id[:1] or self.env[
                 "sale.order"
             ].search(

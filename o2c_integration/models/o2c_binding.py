@@ -31,16 +31,48 @@ class O2cConcurrentUpdate(RetryableError):
     """Another transaction is creating the same external record right now."""
 
 
-class O2cBinding(models.Model):
-    _name = "o2c.binding"
-    _description = "O2C External ID Binding"
-    _order = "id desc"
-    _rec_name = "external_id"
+class O2cConnectionRecordMixin(models.AbstractModel):
+    """A row that belongs to one connection (bindings, mapping tables).
+
+    It follows the connection's company (multi-company record rules) and disappears
+    with the connection.
+    """
+
+    _name = "o2c.connection.record.mixin"
+    _description = "O2C record of a connection"
 
     connection_id = fields.Many2one(
         "o2c.connection", required=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one(related="connection_id.company_id", store=True)
+
+
+class O2cOrderSourceMixin(models.AbstractModel):
+    """A business record received from a connection (sale order, its invoices)."""
+
+    _name = "o2c.order.source.mixin"
+    _description = "O2C record from a CRM / web shop"
+
+    o2c_connection_id = fields.Many2one(
+        "o2c.connection",
+        string="Source Connection",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        ondelete="restrict",
+    )
+    o2c_external_id = fields.Char(
+        string="Source Order ID", index="btree_not_null", readonly=True, copy=False
+    )
+
+
+class O2cBinding(models.Model):
+    _name = "o2c.binding"
+    _inherit = ["o2c.connection.record.mixin"]
+    _description = "O2C External ID Binding"
+    _order = "id desc"
+    _rec_name = "external_id"
+
     model = fields.Char(required=True)
     external_id = fields.Char(required=True)
     res_id = fields.Integer(

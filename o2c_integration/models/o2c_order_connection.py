@@ -91,13 +91,20 @@ class O2cConnection(models.Model):
         help="Turn orders received from this source into sale orders and invoices.",
     )
     order_invoice_policy = fields.Selection(
-        [("post", "Post the invoice at once"), ("delivery", "Invoice at delivery")],
+        [
+            ("post", "Post the invoice at once"),
+            ("batch", "Post the invoice at once, in batches"),
+            ("delivery", "Invoice at delivery"),
+        ],
         string="Invoicing",
         default="post",
         required=True,
         tracking=True,
         help="Post the invoice at once: the confirmed order is invoiced and the "
-        "invoice posted right away.\nInvoice at delivery: the order is confirmed "
+        "invoice posted right away, in the same transaction.\n"
+        "Post at once, in batches: for high volumes; a queued job invoices the "
+        "orders confirmed in the last seconds together (one order after the other "
+        "costs about twice as much).\nInvoice at delivery: the order is confirmed "
         "only; a scheduled action invoices it once every goods line is delivered.",
     )
     order_credit_check = fields.Boolean(

@@ -60,6 +60,10 @@ class O2cCreditControl(models.AbstractModel):
             )
         )
         receivable, overdue = (float(v) for v in rows[0])
+        # Confirmed orders already fully invoiced (the bulk of a customer's history)
+        # are filtered out in SQL on the stored untaxed amount to invoice, as Odoo's
+        # own credit warning does: the non-stored ``amount_to_invoice`` is only
+        # computed for the orders that still have something to invoice.
         others = (
             self.env["sale.order"]
             .sudo()
@@ -69,7 +73,9 @@ class O2cCreditControl(models.AbstractModel):
                     ("partner_invoice_id.commercial_partner_id", "=", partner.id),
                     ("id", "!=", order.id),
                     "|",
+                    "&",
                     ("state", "=", "sale"),
+                    ("order_line", "any", [("untaxed_amount_to_invoice", "!=", 0)]),
                     "&",
                     ("state", "in", ("draft", "sent")),
                     ("o2c_credit_hold", "=", True),
@@ -77,11 +83,12 @@ class O2cCreditControl(models.AbstractModel):
             )
         )
         open_orders = 0.0
-        for other in others:
-            amount = (
+        for other_currency, orders in others.grouped("currency_id").items():
+            amount = sum(
                 other.amount_to_invoice if other.state == "sale" else other.amount_total
+                for other in orders
             )
-            open_orders += other.currency_id._convert(amount, currency, company, today)
+            open_orders += other_currency._convert(amount, currency, company, today)
         this = order.currency_id._convert(order.amount_total, currency, company, today)
         return {
             "open_receivables": currency.round(receivable),

@@ -13,13 +13,10 @@ from odoo import fields, models
 
 class O2cTaxMapping(models.Model):
     _name = "o2c.tax.mapping"
+    _inherit = ["o2c.connection.record.mixin"]
     _description = "O2C Tax Code Mapping"
     _order = "connection_id, code"
 
-    connection_id = fields.Many2one(
-        "o2c.connection", required=True, index=True, ondelete="cascade"
-    )
-    company_id = fields.Many2one(related="connection_id.company_id", store=True)
     code = fields.Char(required=True, help="Tax code as sent by the source, e.g. VAT19")
     tax_id = fields.Many2one(
         "account.tax",
@@ -36,13 +33,10 @@ class O2cTaxMapping(models.Model):
 
 class O2cPaymentTermMapping(models.Model):
     _name = "o2c.payment.term.mapping"
+    _inherit = ["o2c.connection.record.mixin"]
     _description = "O2C Payment Terms Mapping"
     _order = "connection_id, code"
 
-    connection_id = fields.Many2one(
-        "o2c.connection", required=True, index=True, ondelete="cascade"
-    )
-    company_id = fields.Many2one(related="connection_id.company_id", store=True)
     code = fields.Char(required=True, help="Payment terms code as sent, e.g. 30_DAYS")
     payment_term_id = fields.Many2one(
         "account.payment.term", required=True, ondelete="restrict"
@@ -62,13 +56,10 @@ class O2cFiscalPositionMapping(models.Model):
     """
 
     _name = "o2c.fiscal.position.mapping"
+    _inherit = ["o2c.connection.record.mixin"]
     _description = "O2C Fiscal Position by Country"
     _order = "connection_id, country_id"
 
-    connection_id = fields.Many2one(
-        "o2c.connection", required=True, index=True, ondelete="cascade"
-    )
-    company_id = fields.Many2one(related="connection_id.company_id", store=True)
     country_id = fields.Many2one("res.country", required=True, ondelete="cascade")
     fiscal_position_id = fields.Many2one(
         "account.fiscal.position",

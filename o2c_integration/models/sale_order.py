@@ -9,19 +9,9 @@ MANAGER_GROUP = "o2c_integration.group_o2c_manager"
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "o2c.order.source.mixin"]
 
-    o2c_connection_id = fields.Many2one(
-        "o2c.connection",
-        string="Source Connection",
-        index="btree_not_null",
-        readonly=True,
-        copy=False,
-        ondelete="restrict",
-    )
-    o2c_external_id = fields.Char(
-        string="Source Order ID", index="btree_not_null", readonly=True, copy=False
-    )
     o2c_event_id = fields.Many2one(
         "o2c.event",
         string="Source Event",

@@ -8,3 +8,4 @@ from . import test_order_flow
 from . import test_order_status
 from . import test_order_pull
 from . import test_order_concurrency
+from . import test_order_webhook

@@ -8,6 +8,7 @@ import json
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 from .common import O2cTestMixin
+from .fake_http import FakeHTTPServer
 
 
 def make_order(external_id="shop-1001", customer_id="cust-77", **overrides):
@@ -102,6 +103,17 @@ class O2cOrderCase(O2cTestMixin, AccountTestInvoicingCommon):
         )
 
     # --- helpers
+
+    @classmethod
+    def _o2c_fake_source(cls, **connection_vals):
+        """Start a local fake source system, point the connection at it; return it.
+
+        Each test class gets its own server; each test should ``reset()`` it.
+        """
+        server = FakeHTTPServer().start()
+        cls.addClassCleanup(server.stop)
+        cls.connection.write({"base_url": server.url, **connection_vals})
+        return server
 
     def order_event(self, doc, external_id=None, event_type="order.created"):
         """Store ``doc`` as an order event (not processed)."""

@@ -12,6 +12,8 @@ import json
 import threading
 import uuid
 
+import psycopg2
+
 from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase
 
@@ -31,7 +33,7 @@ class TestOrderConcurrency(O2cTestMixin, TransactionCase):
             "lines": [{"sku": f"CONC-{tag}", "quantity": "2", "unit_price": "7.50"}],
         }
 
-    def _setup_committed(self, tag, order_ids, credit_limit=None):
+    def _setup_committed(self, tag, order_ids, credit_limit=None, policy="delivery"):
         """Connection, product, optionally a bound customer with a limit; 1 event/id."""
         with self.registry.cursor() as cr:
             env = self._env(cr)
@@ -39,7 +41,7 @@ class TestOrderConcurrency(O2cTestMixin, TransactionCase):
                 {
                     "name": f"Concurrency test {tag}",
                     "order_flow_enabled": True,
-                    "order_invoice_policy": "delivery",  # no posted invoice to clean up
+                    "order_invoice_policy": policy,
                     "order_credit_check": credit_limit is not None,
                     "retry_max_attempts": 5,
                 }
@@ -79,6 +81,10 @@ class TestOrderConcurrency(O2cTestMixin, TransactionCase):
     def _cleanup(self, conn_id, tag):
         with self.registry.cursor() as cr:
             env = self._env(cr)
+            # posted invoices cannot be deleted: they stay, cancelled
+            invoices = env["account.move"].search([("o2c_connection_id", "=", conn_id)])
+            invoices.filtered(lambda m: m.state == "posted").button_draft()
+            invoices.button_cancel()
             orders = env["sale.order"].search([("o2c_connection_id", "=", conn_id)])
             orders._action_cancel()
             orders.unlink()
@@ -86,12 +92,27 @@ class TestOrderConcurrency(O2cTestMixin, TransactionCase):
                 {"state": "ignored"}
             )
             env["o2c.binding"].search([("connection_id", "=", conn_id)]).unlink()
-            env["res.partner"].search([("name", "=", f"Conc {tag}")]).unlink()
-            env["product.product"].search(
+            partners = env["res.partner"].search([("name", "=", f"Conc {tag}")])
+            # the customer of a (cancelled) invoice stays, archived
+            invoiced = env["account.move"].search([("partner_id", "in", partners.ids)])
+            (partners - invoiced.partner_id).unlink()
+            invoiced.partner_id.active = False
+            products = env["product.product"].search(
                 [("default_code", "=", f"CONC-{tag}")]
-            ).unlink()
+            )
+            (products - invoices.invoice_line_ids.product_id).unlink()
+            (products & invoices.invoice_line_ids.product_id).active = False
             env["queue.job"].search([("func_string", "like", "o2c.event(")]).filtered(
                 lambda job: job.records.connection_id.id == conn_id
+            ).unlink()
+            env["queue.job"].search(
+                [
+                    (
+                        "func_string",
+                        "like",
+                        f"_o2c_invoice_pending(o2c.connection({conn_id},)",
+                    )
+                ]
             ).unlink()
             env["o2c.connection"].browse(conn_id).active = False
             cr.commit()
@@ -109,7 +130,7 @@ class TestOrderConcurrency(O2cTestMixin, TransactionCase):
                     barrier.wait()
                     outcomes[event_id] = event._job_process()
                     cr.commit()
-            except Exception as exc:  # noqa: BLE001 - reported by the main thread
+            except Exception as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=worker, args=(eid,)) for eid in event_ids]
@@ -128,15 +149,22 @@ class TestOrderConcurrency(O2cTestMixin, TransactionCase):
             return events.mapped("state")
 
     def test_concurrent_deliveries_create_one_order(self):
+        # the same order delivered five times under five event ids, five workers
         tag = uuid.uuid4().hex[:10]
-        conn_id, event_ids = self._setup_committed(tag, [f"conc-{tag}"] * 2)
-        self.assertEqual(self._race(event_ids), ["done", "done"])
+        conn_id, event_ids = self._setup_committed(
+            tag, [f"conc-{tag}"] * 5, policy="post"
+        )
+        self.assertEqual(self._race(event_ids), ["done"] * 5)
         with self.registry.cursor() as cr:
             env = self._env(cr)
             orders = env["sale.order"].search([("o2c_connection_id", "=", conn_id)])
             self.assertEqual(len(orders), 1)
             self.assertEqual(orders.state, "sale")
             self.assertEqual(orders.amount_untaxed, 15.0)
+            invoices = env["account.move"].search([("o2c_connection_id", "=", conn_id)])
+            self.assertEqual(len(invoices), 1)
+            self.assertEqual(invoices.state, "posted")
+            self.assertEqual(invoices.amount_untaxed, 15.0)
             self.assertEqual(
                 env["res.partner"].search_count([("name", "=", f"Conc {tag}")]), 1
             )
@@ -158,3 +186,47 @@ class TestOrderConcurrency(O2cTestMixin, TransactionCase):
             self.assertEqual(len(orders), 2)
             self.assertEqual(sorted(orders.mapped("state")), ["draft", "sale"])
             self.assertEqual(orders.filtered("o2c_credit_hold").state, "draft")
+
+    def test_parallel_invoicing_jobs_invoice_each_order_once(self):
+        # batch policy: two invoicing jobs run at the same time on four orders
+        tag = uuid.uuid4().hex[:10]
+        names = [f"conc-{tag}-{i}" for i in range(4)]
+        conn_id, event_ids = self._setup_committed(tag, names, policy="batch")
+        with self.registry.cursor() as cr:
+            for event in self._env(cr)["o2c.event"].browse(event_ids):
+                self.assertEqual(event._job_process(), "done", event.last_error)
+            cr.commit()
+        barrier = threading.Barrier(2, timeout=30)
+        counts, errors = [], []
+
+        def invoicing_job():
+            try:
+                with self.registry.cursor() as cr:
+                    env = self._env(cr)
+                    conn = env["o2c.connection"].browse(conn_id)
+                    conn.name  # noqa: B018 - take the snapshot before the race
+                    barrier.wait()
+                    counts.append(
+                        len(env["o2c.order.sync"]._o2c_invoice_pending(conn, 2))
+                    )
+                    cr.commit()
+            except psycopg2.errors.SerializationFailure as exc:
+                errors.append(exc)  # queue_job retries the job: done below
+
+        threads = [threading.Thread(target=invoicing_job) for _i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            conn = env["o2c.connection"].browse(conn_id)
+            for _retry in range(len(errors) + 2):
+                counts.append(len(env["o2c.order.sync"]._o2c_invoice_pending(conn, 2)))
+            cr.commit()
+            self.assertEqual(sum(counts), 4)
+            orders = env["sale.order"].search([("o2c_connection_id", "=", conn_id)])
+            self.assertEqual(len(orders), 4)
+            for order in orders:
+                self.assertEqual(len(order.invoice_ids), 1, order.name)
+                self.assertEqual(order.invoice_ids.state, "posted")

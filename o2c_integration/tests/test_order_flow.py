@@ -118,7 +118,13 @@ class TestOrderFlow(O2cOrderCase):
         self.assertIn("NOPE-1", event.last_error)
         self.assertFalse(self.sale_orders())
         self.assertFalse(self.bindings())
+        self.assertFalse(self.bindings(model="res.partner", external_id="cust-77"))
         self.assertFalse(self.env["res.partner"].search([("vat", "=", "BE0477472701")]))
+        self.assertFalse(
+            self.env["account.move"].search(
+                [("o2c_connection_id", "=", self.connection.id)]
+            )
+        )
         # the integrator fixes the mapping, a manager retries: the order goes through
         self._create_product(name="Nope", default_code="NOPE-1", taxes_id=self.tax15)
         self.connection.tax_mapping_ids = [
@@ -145,6 +151,15 @@ class TestOrderFlow(O2cOrderCase):
             self.assertIn(path, event.last_error)
         self.assertFalse(self.sale_orders())
         self.assertFalse(self.bindings(model="res.partner", external_id="cust-77"))
+        self.assertFalse(self.bindings())
+        self.assertFalse(
+            self.env["res.partner"].search([("email", "=", "billing@acme.example")])
+        )
+        self.assertFalse(
+            self.env["account.move"].search(
+                [("o2c_connection_id", "=", self.connection.id)]
+            )
+        )
         broken = self.process("{not json", external_id="evt-broken")
         self.assertEqual(broken.state, "failed")
         self.assertEqual(broken.exception_ids.details["violations"][0][0], "$")
@@ -196,6 +211,11 @@ class TestOrderFlow(O2cOrderCase):
             self.env["res.partner"].search_count([("name", "=", "Newco")]), 1
         )
 
+    def bolt_qty(self, sale):
+        return sale.order_line.filtered(
+            lambda line: line.product_id == self.bolt
+        ).product_uom_qty
+
     def test_update_applies_on_draft_refused_when_confirmed_and_stale_ignored(self):
         # confirmed (and invoiced) order: a quantity change is refused
         self.process(make_order())
@@ -217,12 +237,7 @@ class TestOrderFlow(O2cOrderCase):
         )
         upd["lines"][1]["quantity"] = "7"
         self.assertEqual(self.process(upd, external_id="evt-upd-2").state, "done")
-        self.assertEqual(
-            sale.order_line.filtered(
-                lambda line: line.product_id == self.bolt
-            ).product_uom_qty,
-            7,
-        )
+        self.assertEqual(self.bolt_qty(sale), 7)
         self.assertEqual(len(sale.order_line), 3)
         self.assertEqual(sale.state, "draft")  # still over the limit: still held
         # an older update arriving late is ignored
@@ -231,12 +246,7 @@ class TestOrderFlow(O2cOrderCase):
         )
         stale["lines"][1]["quantity"] = "1"
         self.assertEqual(self.process(stale, external_id="evt-upd-3").state, "done")
-        self.assertEqual(
-            sale.order_line.filtered(
-                lambda line: line.product_id == self.bolt
-            ).product_uom_qty,
-            7,
-        )
+        self.assertEqual(self.bolt_qty(sale), 7)
 
     def test_cancel_applied_on_draft_refused_when_invoiced(self):
         self.process(make_order())
@@ -290,8 +300,107 @@ class TestOrderFlow(O2cOrderCase):
         self.env["o2c.order.sync"]._cron_o2c_invoice_delivered()
         self.assertEqual(sale.invoice_ids.state, "posted")
         self.assertEqual(sale.invoice_ids.amount_total, 64.38)
+        # a late cancel of a confirmed order that is not invoiced yet is applied
+        self.process(make_order("shop-d2"))
+        other = self.sale_orders("shop-d2")
+        self.assertEqual(other.state, "sale")
+        cancel = {
+            "schema_version": "1.0",
+            "external_id": "shop-d2",
+            "currency": "USD",
+            "action": "cancel",
+        }
+        event = self.process(cancel, external_id="evt-cancel-d2")
+        self.assertEqual(event.state, "done", event.last_error)
+        self.assertEqual(other.state, "cancel")
+        self.env["o2c.order.sync"]._cron_o2c_invoice_delivered()
+        self.assertFalse(other.invoice_ids)
+
+    def test_batch_policy_invoices_confirmed_orders_together(self):
+        self.connection.order_invoice_policy = "batch"
+        names = [f"shop-b{i}" for i in range(3)]
+        with trap_jobs() as trap:
+            events = [self.process(make_order(name)) for name in names]
+            self.assertEqual({e.state for e in events}, {"done"})
+            sales = self.env["sale.order"].search([("o2c_external_id", "in", names)])
+            self.assertEqual(sales.mapped("state"), ["sale"] * 3)
+            self.assertFalse(sales.invoice_ids)  # not in the order's transaction
+            # one invoicing job waits for the connection (identity key)
+            self.assertEqual(
+                [job.method_name for job in trap.enqueued_jobs],
+                ["_o2c_invoice_pending"],
+            )
+            # it invoices the three orders in one batch
+            self.assertEqual([len(r) for r in run_jobs(trap)], [3])
+            # it queued one follow-up (orders committed after its snapshot)
+            self.assertEqual(len(trap.enqueued_jobs), 1)
+            self.assertEqual([len(r) for r in run_jobs(trap)], [0])
+            self.assertFalse(trap.enqueued_jobs)
+        for event, name in zip(events, names, strict=True):
+            sale = self.sale_orders(name)
+            self.assertRecordValues(
+                sale.invoice_ids,
+                [{"state": "posted", "amount_total": 64.38, "o2c_status": "invoiced"}],
+            )
+            linked = {(link.res_model, link.res_id) for link in event.link_ids}
+            self.assertIn(("account.move", sale.invoice_ids.id), linked)
+        audit = self.env["o2c.audit.log"].search(
+            [("action", "=", "invoice.post"), ("res_id", "in", sales.invoice_ids.ids)]
+        )
+        self.assertEqual(len(audit), 3)
+        # a re-sent order changes nothing, a second run invoices nothing twice
+        self.process(make_order("shop-b0"), external_id="evt-again")
+        self.assertFalse(
+            self.env["o2c.order.sync"]._o2c_invoice_pending(self.connection)
+        )
+        self.assertEqual(len(sales.invoice_ids), 3)
+
+    def test_batch_policy_one_bad_order_does_not_hold_the_others(self):
+        self.connection.order_invoice_policy = "batch"
+        income = self.env["account.account"].create(
+            {"name": "Old income", "code": "799990", "account_type": "income"}
+        )
+        self._create_product(
+            name="Poison",
+            default_code="POISON",
+            taxes_id=self.tax15,
+            property_account_income_id=income.id,
+        )
+        bad = make_order("shop-bad")
+        bad["lines"][0]["sku"] = "POISON"
+        with trap_jobs() as trap:
+            self.process(make_order("shop-ok"))
+            self.process(bad)
+            income.active = False  # the bad order's invoice cannot be posted
+            run_jobs(trap)
+        good, wrong = self.sale_orders("shop-ok"), self.sale_orders("shop-bad")
+        self.assertEqual(good.invoice_ids.state, "posted")
+        self.assertFalse(wrong.invoice_ids)
+        self.assertEqual(wrong.state, "sale")
+        exc = self.env["o2c.exception"].search(
+            [("dedup_key", "=", f"o2c.order.invoice:{wrong.id}")]
+        )
+        self.assertRecordValues(
+            exc, [{"state": "new", "res_id": wrong.id, "severity": "high"}]
+        )
+        self.assertIn("is archived", exc.description)
+        # fixed: the hourly safety net invoices it and closes the exception
+        income.active = True
+        self.env["o2c.order.sync"]._cron_o2c_invoice_delivered()
+        self.assertEqual(wrong.invoice_ids.state, "posted")
+        self.assertEqual(exc.state, "resolved")
+        self.assertEqual(len(good.invoice_ids), 1)
 
     # --- credit control
+
+    def salesman(self, login, o2c_group):
+        """A salesman who is also in the O2C group ``o2c_group``."""
+        groups = self.env.ref(f"o2c_integration.{o2c_group}") | self.env.ref(
+            "sales_team.group_sale_salesman"
+        )
+        return self.env["res.users"].create(
+            {"name": login, "login": login, "group_ids": [(6, 0, groups.ids)]}
+        )
 
     def partner_limit(self, limit, vat="BE0477472701"):
         partner = self.env["res.partner"].search([("vat", "=", vat)], limit=1)
@@ -323,44 +432,19 @@ class TestOrderFlow(O2cOrderCase):
         self.assertEqual(exc.details["exposure"], "128.76")
         self.assertEqual(exc.details["overdue"], "0.00")
         self.assertIn("128.76", sale.o2c_credit_hold_reason)
+        hold_audit = self.env["o2c.audit.log"].search(
+            [("action", "=", "order.credit_hold"), ("res_id", "=", sale.id)]
+        )
+        self.assertEqual(len(hold_audit), 1)
+        self.assertIn('"exposure":"128.76"', hold_audit.data)
         # nobody confirms it with the standard button
         with self.assertRaises(UserError):
             sale.action_confirm()
         # a plain O2C user may not release; a manager does, with a reason
-        user = self.env["res.users"].create(
-            {
-                "name": "o2c user",
-                "login": "o2c_order_user",
-                "group_ids": [
-                    (
-                        6,
-                        0,
-                        [
-                            self.env.ref("o2c_integration.group_o2c_user").id,
-                            self.env.ref("sales_team.group_sale_salesman").id,
-                        ],
-                    )
-                ],
-            }
-        )
+        user = self.salesman("o2c_order_user", "group_o2c_user")
         with self.assertRaises(UserError):
             sale.with_user(user)._o2c_release_credit_hold("because")
-        manager = self.env["res.users"].create(
-            {
-                "name": "o2c manager",
-                "login": "o2c_order_manager",
-                "group_ids": [
-                    (
-                        6,
-                        0,
-                        [
-                            self.env.ref("o2c_integration.group_o2c_manager").id,
-                            self.env.ref("sales_team.group_sale_salesman").id,
-                        ],
-                    )
-                ],
-            }
-        )
+        manager = self.salesman("o2c_order_manager", "group_o2c_manager")
         wizard = (
             self.env["o2c.credit.release.wizard"]
             .with_user(manager)
@@ -394,6 +478,11 @@ class TestOrderFlow(O2cOrderCase):
     def test_partner_flagged_credit_hold_is_held(self):
         partner = self.partner_limit(0.0)  # no limit at all
         partner._o2c_set_credit_hold("dispute dp_123 opened")
+        self.assertTrue(
+            self.env["o2c.audit.log"].search(
+                [("action", "=", "partner.credit_hold"), ("res_id", "=", partner.id)]
+            )
+        )
         self.process(make_order("shop-f"))
         sale = self.sale_orders("shop-f")
         self.assertTrue(sale.o2c_credit_hold)

@@ -7,7 +7,7 @@ import json
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import run_jobs
-from .fake_http import FakeHTTPServer, FakeResponse
+from .fake_http import FakeResponse
 from .test_order_common import O2cOrderCase, make_order
 
 PULL_PATH = "/api/orders"
@@ -17,14 +17,8 @@ class TestOrderPull(O2cOrderCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.shop = FakeHTTPServer().start()
-        cls.addClassCleanup(cls.shop.stop)
-        cls.connection.write(
-            {
-                "base_url": cls.shop.url,
-                "order_pull_path": PULL_PATH,
-                "order_pull_page_size": 2,
-            }
+        cls.shop = cls._o2c_fake_source(
+            order_pull_path=PULL_PATH, order_pull_page_size=2
         )
 
     def setUp(self):
@@ -70,6 +64,8 @@ class TestOrderPull(O2cOrderCase):
             trap.assert_jobs_count(0)
         # from the bookmark: an empty page
         self.assertEqual(self.connection._o2c_pull_orders(), 0)
+        gets = self.shop.requests_for("GET", PULL_PATH)
+        self.assertEqual(gets[-1].query.get("cursor"), "p3")
         # a changed order (new note) is a new event, applied as an update
         self.orders[0].update(
             note="Deliver to the back door", source_updated_at="2026-03-02T09:00:00Z"
@@ -93,6 +89,43 @@ class TestOrderPull(O2cOrderCase):
         self.serve_pages()
         with trap_jobs():
             self.assertEqual(self.connection._cron_o2c_pull_orders(), 3)
+        self.assertEqual(exc.state, "resolved")
+
+    def test_failure_mid_way_resumes_from_the_last_page_stored(self):
+        pages = {
+            None: {"orders": self.orders[:2], "next_cursor": "p2", "has_more": True},
+            "p2": {"orders": self.orders[2:], "next_cursor": "p3", "has_more": False},
+        }
+        down = {"p2": True}
+
+        def answer(request):
+            cursor = request.query.get("cursor")
+            if down.get(cursor):
+                return FakeResponse(503, json={"error": "maintenance"})
+            return FakeResponse(200, json=pages[cursor])
+
+        self.shop.add("GET", PULL_PATH, answer)
+        with trap_jobs() as trap:
+            # the first page is stored and bookmarked, the second fails
+            self.assertEqual(self.connection._cron_o2c_pull_orders(), 0)
+            trap.assert_jobs_count(2)
+            run_jobs(trap)
+        self.assertEqual(self.connection.order_pull_cursor, "p2")
+        self.assertEqual(len(self.pulled_orders()), 2)
+        key = f"o2c.order.pull:{self.connection.id}"
+        exc = self.env["o2c.exception"].search([("dedup_key", "=", key)])
+        self.assertEqual(exc.category, "connection_down")
+        # the source is back: the next run starts at the bookmark, not at the start
+        down.clear()
+        self.shop.reset()
+        self.shop.add("GET", PULL_PATH, answer)
+        with trap_jobs() as trap:
+            self.assertEqual(self.connection._cron_o2c_pull_orders(), 1)
+            run_jobs(trap)
+        gets = self.shop.requests_for("GET", PULL_PATH)
+        self.assertEqual([r.query.get("cursor") for r in gets], ["p2"])
+        self.assertEqual(len(self.pulled_orders()), 3)
+        self.assertEqual(self.connection.order_pull_cursor, "p3")
         self.assertEqual(exc.state, "resolved")
 
     def test_pull_schedule_follows_the_settings(self):

@@ -2,10 +2,14 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Status back to the source (a fake CRM): success, retries, dead letter, replay."""
 
+import json
+import re
+from pathlib import Path
+
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import run_jobs
-from .fake_http import FakeHTTPServer, FakeResponse
+from .fake_http import FakeResponse
 from .test_order_common import O2cOrderCase, make_order
 
 STATUS_PATH = "/crm/orders/shop-1001/status"
@@ -15,13 +19,8 @@ class TestOrderStatus(O2cOrderCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.crm = FakeHTTPServer().start()
-        cls.addClassCleanup(cls.crm.stop)
-        cls.connection.write(
-            {
-                "base_url": cls.crm.url,
-                "order_status_path": "/crm/orders/{external_id}/status",
-            }
+        cls.crm = cls._o2c_fake_source(
+            order_status_path="/crm/orders/{external_id}/status"
         )
 
     def setUp(self):
@@ -91,6 +90,30 @@ class TestOrderStatus(O2cOrderCase):
         self.assertEqual(
             self.statuses(self.status_events())[-2:], ["invoiced", "reversed"]
         )
+        for event in self.status_events()[4:]:
+            event._job_process()
+            self.assertEqual(event.state, "done", event.last_error)
+        bodies = [r.json() for r in self.crm.requests_for("POST", STATUS_PATH)]
+        self.assertEqual(
+            [b["status"] for b in bodies],
+            ["confirmed", "invoiced", "partially_paid", "paid", "invoiced", "reversed"],
+        )
+        self.assertEqual([b["sequence"] for b in bodies], [1, 2, 3, 4, 5, 6])
+        self.assertEqual(bodies[-1]["invoice"]["payment_state"], "reversed")
+
+    def test_status_body_is_the_documented_format(self):
+        readme = Path(__file__).resolve().parents[1] / "readme" / "ORDER_FORMAT.md"
+        examples = re.findall(r"```json\n(.*?)```", readme.read_text(), re.S)
+        [documented] = [json.loads(e) for e in examples if '"order_external_id"' in e]
+        self.crm.add("POST", STATUS_PATH, FakeResponse(200, json={}))
+        self.process(make_order())
+        for event in self.status_events():
+            event._job_process()
+        sent = self.crm.requests_for("POST", STATUS_PATH)[-1].json()
+        self.assertEqual(sent["status"], "invoiced")
+        self.assertEqual(set(sent), set(documented))
+        self.assertEqual(set(sent["invoice"]), set(documented["invoice"]))
+        self.assertEqual(sent["schema_version"], documented["schema_version"])
 
     def test_retry_on_500_then_done(self):
         self.crm.add(
