@@ -126,7 +126,8 @@ class TestOrderConcurrency(O2cTestMixin, TransactionCase):
             try:
                 with self.registry.cursor() as cr:
                     event = self._env(cr)["o2c.event"].browse(event_id)
-                    event.state  # noqa: B018 - start the transaction before the race
+                    # start the transaction (take the snapshot) before the race
+                    event.fetch(["state"])
                     barrier.wait()
                     outcomes[event_id] = event._job_process()
                     cr.commit()
@@ -204,7 +205,7 @@ class TestOrderConcurrency(O2cTestMixin, TransactionCase):
                 with self.registry.cursor() as cr:
                     env = self._env(cr)
                     conn = env["o2c.connection"].browse(conn_id)
-                    conn.name  # noqa: B018 - take the snapshot before the race
+                    conn.fetch(["name"])  # take the snapshot before the race
                     barrier.wait()
                     counts.append(
                         len(env["o2c.order.sync"]._o2c_invoice_pending(conn, 2))
