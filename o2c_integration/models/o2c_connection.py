@@ -383,32 +383,28 @@ class O2cConnection(models.Model):
         )
         started = time.monotonic()
         response = error = None
+
+        def send():
+            return client.request(
+                method,
+                url,
+                headers=headers,
+                params=params,
+                json=json_body,
+                data=data,
+                idempotency_key=idempotency_key,
+                auth=auth,
+            )
+
         try:
             try:
-                response = client.request(
-                    method,
-                    url,
-                    headers=headers,
-                    params=params,
-                    json=json_body,
-                    data=data,
-                    idempotency_key=idempotency_key,
-                    auth=auth,
-                )
+                response = send()
             except PermanentHTTPError as exc:
                 if exc.status != 401 or self.auth_method != "oauth2":
                     raise
                 # the cached token was revoked or expired early: refresh once
                 headers["Authorization"] = f"Bearer {self._o2c_oauth_token(force=True)}"
-                response = client.request(
-                    method,
-                    url,
-                    headers=headers,
-                    params=params,
-                    json=json_body,
-                    data=data,
-                    idempotency_key=idempotency_key,
-                )
+                response = send()
             return response
         except (RetryableError, PermanentHTTPError) as exc:
             error = exc
