@@ -45,6 +45,24 @@ FAST_PATH_MIN_LINES = 20
 #: Attempts when concurrent imports keep colliding on the same lines.
 MAX_RACE_ATTEMPTS = 5
 UNIQUE_INDEX_MARK = "o2c_import"
+#: Keys of a line's vals the bulk copy writes besides the line's own columns.
+CLONE_HANDLED_KEYS = frozenset(
+    {
+        "journal_id",
+        "date",
+        "statement_id",
+        "partner_id",
+        "amount",
+        "payment_ref",
+        "foreign_currency_id",
+        "amount_currency",
+        "sequence",
+    }
+)
+#: Columns the copy sets itself (ids, links, authorship).
+MAGIC_COLUMNS = frozenset(
+    {"id", "move_id", "create_uid", "create_date", "write_uid", "write_date"}
+)
 
 
 @dataclass
@@ -353,13 +371,12 @@ class O2cBankLineWriter(models.AbstractModel):
         liquidity_account = journal.default_account_id
         suspense_account = journal.suspense_account_id
         by_account = {row["account_id"]: row for row in aml_rows}
-        if len(aml_rows) != 2 or set(by_account) != {
-            liquidity_account.id,
-            suspense_account.id,
-        }:
+        line_columns = set(line_row)
+        if not self._o2c_can_clone(journal, aml_rows, line_columns, vals_list):
             return Line.with_context(tracking_disable=True).create(vals_list)
         liquidity_row = by_account[liquidity_account.id]
         suspense_row = by_account[suspense_account.id]
+        plain_defaults = self._o2c_plain_defaults(line_columns)
 
         count = len(vals_list)
         move_ids = next_ids(cr, "account_move", count)
@@ -390,7 +407,6 @@ class O2cBankLineWriter(models.AbstractModel):
             if account.reconcile
             or account.account_type in ("asset_cash", "liability_credit_card")
         }
-        line_columns = set(line_row)
         moves, amls, lines = [], [], []
         for index, vals in enumerate(vals_list):
             move_id, line_id = move_ids[index], line_ids[index]
@@ -492,9 +508,12 @@ class O2cBankLineWriter(models.AbstractModel):
                         "price_total": amount_currency,
                     }
                 )
-            sequence = vals.get("sequence") or 1
+            # as the ORM: the field's default (1) when not given, 0 for an
+            # explicit 0 / False
+            sequence = int(vals.get("sequence", 1) or 0)
             line = {
                 **line_row,
+                **plain_defaults,
                 **{k: v for k, v in vals.items() if k in line_columns},
                 "id": line_id,
                 "move_id": move_id,
@@ -545,6 +564,43 @@ class O2cBankLineWriter(models.AbstractModel):
                     self.env.add_to_compute(fld, statements)
             statements.flush_recordset()
         return Line.browse(line_ids)
+
+    @api.model
+    def _o2c_can_clone(self, journal, aml_rows, line_columns, vals_list):
+        """Whether the prototype has the plain shape and the vals only what we copy.
+
+        Values of the line's journal entry (ref, narration, ...) that the copy
+        would not write, or a prototype entry that is not one liquidity and
+        one suspense item, go through the ORM.
+        """
+        accounts = [row["account_id"] for row in aml_rows]
+        if sorted(accounts) != sorted(
+            [journal.default_account_id.id, journal.suspense_account_id.id]
+        ):
+            return False
+        given = set().union(*vals_list)
+        return not (given - line_columns - CLONE_HANDLED_KEYS)
+
+    @api.model
+    def _o2c_plain_defaults(self, line_columns):
+        """{column: default} of the line's plain (not computed) fields.
+
+        A vals dict that leaves such a field out gets its default, as in the
+        ORM, not the prototype's value (the prototype may have been given one).
+        """
+        Line = self.env["account.bank.statement.line"]
+        plain = [
+            name
+            for name, fld in Line._fields.items()
+            if name in line_columns
+            and fld.store
+            and fld.column_type
+            and not fld.compute
+            and not fld.related
+            and name not in MAGIC_COLUMNS
+        ]
+        defaults = Line.default_get(plain)
+        return {name: defaults.get(name) for name in plain}
 
     @api.model
     def _o2c_partner_fields(self):

@@ -28,6 +28,27 @@ _logger = logging.getLogger(__name__)
 #: Suggestions kept per line.
 MAX_CANDIDATES = 5
 UNMATCHED_DEADLINE_DAYS = 5
+#: Journal item fields Odoo's reconciliation reads on every item of a plan.
+RECONCILE_PREFETCH = [
+    "move_id",
+    "account_id",
+    "partner_id",
+    "company_id",
+    "currency_id",
+    "company_currency_id",
+    "date",
+    "date_maturity",
+    "balance",
+    "amount_currency",
+    "amount_residual",
+    "amount_residual_currency",
+    "reconciled",
+    "parent_state",
+    "display_type",
+    "full_reconcile_id",
+    "matched_debit_ids",
+    "matched_credit_ids",
+]
 
 
 class O2cReconcilePoster(models.AbstractModel):
@@ -157,10 +178,24 @@ class O2cReconcilePoster(models.AbstractModel):
         re-synchronisation of taxes and payment terms Odoo wraps around it
         would only re-read every invoice of the batch.
         """
-        if pairs:
-            self.env["account.move.line"].with_context(
-                skip_invoice_sync=True
-            )._reconcile_plan(pairs)
+        if not pairs:
+            return
+        Aml = self.env["account.move.line"].with_context(skip_invoice_sync=True)
+        # Odoo sorts and groups each pair's items by date, currency and
+        # amounts. Separate recordsets would each load those fields with
+        # their own queries (two per pair); one prefetch set for all the pairs
+        # loads them once for the batch.
+        everything = Aml.browse(
+            sorted({aml_id for pair in pairs for aml_id in pair.ids})
+        )
+        everything.fetch(RECONCILE_PREFETCH)
+        everything.move_id.fetch(["state", "move_type", "currency_id", "company_id"])
+        Aml._reconcile_plan(
+            [
+                pair.with_env(Aml.env).with_prefetch(everything._prefetch_ids)
+                for pair in pairs
+            ]
+        )
 
     @api.model
     def _lock_items(self, item_ids):
@@ -318,17 +353,25 @@ class O2cReconcilePoster(models.AbstractModel):
             Aml.browse([p[3].id for p in prepared if not p[5]]).unlink()
             # Counterparts on receivable / payable / clearing accounts never
             # carry analytics; write-off lines (expenses) may, so they keep
-            # Odoo's analytic synchronisation.
+            # Odoo's analytic synchronisation, unless the database has no
+            # distribution model: then Odoo computes no distribution for any
+            # of these items (they have no product), so say so instead of
+            # asking once per item.
             all_vals = [vals for p in prepared for vals in p[6]]
-            writeoff_accounts = {
-                rule._get_writeoff_account(line.company_id).id
-                for line, proposal, rule, _items in entries
-                if proposal.writeoff
-            }
+            if self._analytic_models_exist():
+                writeoff_accounts = {
+                    rule._get_writeoff_account(line.company_id).id
+                    for line, proposal, rule, _items in entries
+                    if proposal.writeoff
+                }
+            else:
+                writeoff_accounts = set()
+                for vals in all_vals:
+                    vals["analytic_distribution"] = False
             plain = [v for v in all_vals if v["account_id"] not in writeoff_accounts]
             analytic = [v for v in all_vals if v["account_id"] in writeoff_accounts]
             created_plain = Aml.with_context(skip_analytic_sync=True).create(plain)
-            created_analytic = Aml.create(analytic)
+            created_analytic = Aml.create(analytic) if analytic else Aml
             by_vals = dict(zip(map(id, plain), created_plain, strict=True))
             by_vals.update(zip(map(id, analytic), created_analytic, strict=True))
             created = Aml.concat(*[by_vals[id(v)] for v in all_vals])
@@ -343,6 +386,14 @@ class O2cReconcilePoster(models.AbstractModel):
                 )
             )
         return done
+
+    @api.model
+    def _analytic_models_exist(self):
+        return bool(
+            self.env["account.analytic.distribution.model"]
+            .sudo()
+            .search_count([], limit=1)
+        )
 
     @api.model
     def _write_match_state(self, updates):
