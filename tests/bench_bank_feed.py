@@ -370,7 +370,9 @@ def run(args):
         # and autovacuum has analysed them; here they sit in this (rolled back)
         # transaction, so give the planner their statistics explicitly (ANALYZE counts
         # the rows this transaction inserted) or it plans for empty tables.
-        cr.execute("ANALYZE account_move, account_move_line, res_partner, res_partner_bank")
+        cr.execute(
+            "ANALYZE account_move, account_move_line, res_partner, res_partner_bank"
+        )
         Import = env["o2c.bank.statement.import"].with_context(o2c_no_reconcile=True)
         started = time.monotonic()
         imp = Import._o2c_import_file(data, "bench.xml")
