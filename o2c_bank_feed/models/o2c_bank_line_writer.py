@@ -19,8 +19,10 @@ Three guarantees, in this order:
    a *prototype*: the other lines of the period are inserted in bulk as
    copies of its three rows where only the per-line columns are replaced
    (ids, number, date, amounts, partner, labels). Columns added by other
-   modules keep the prototype's value. ``tests/test_import.py`` compares a
-   bulk line with an ORM line column by column.
+   modules keep the prototype's value. ``tests/test_bulk_writer.py`` compares
+   bulk and ORM statements, lines, moves and journal items field by field (and
+   reconciles, undoes and deletes bulk lines); ``tests/test_import.py`` compares
+   a bulk line with an ORM line column by column.
 3. **Conservative.** Anything unusual goes through the ORM: hash-protected
    journals, restrictive audit trail, locked periods, zero amounts, sequences
    that do not end with a plain number, small batches.
