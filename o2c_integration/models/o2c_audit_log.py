@@ -239,7 +239,7 @@ class O2cAuditLog(models.Model):
         cr.execute(
             "SELECT id, date, user_id, company_id, action, res_model, res_id, "
             "event_id, summary, data FROM o2c_audit_log WHERE sequence IS NULL "
-            "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+            "ORDER BY id LIMIT %s",
             [limit],
         )
         pending = cr.dictfetchall()
