@@ -40,20 +40,17 @@ runs are independent and their records stay in the database.
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import psycopg2
 import requests
+from _bench_server import ROOT, add_server_args, check_server_args
 
-ROOT = Path(__file__).resolve().parents[1]
 BENCH_CONNECTION = "O2C Bench Stripe"
 BENCH_SECRET = "whsec_bench_stripe_5c1d9e0f7a3b2c4d"
 INVOICE_CHUNK = 200
@@ -61,18 +58,13 @@ INVOICE_CHUNK = 200
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=500, help="number of payments")
-    parser.add_argument("--db", default="o2c_pg_bench", help="database of the server")
-    parser.add_argument(
-        "--url",
-        default="http://127.0.0.1:8069",
-        help="base URL of the running Odoo (loopback only)",
-    )
-    parser.add_argument("--db-host", default="127.0.0.1")
-    parser.add_argument("--db-user", default="root")
-    parser.add_argument("--addons-path", default=f"/opt/odoo19/addons,{ROOT}")
-    parser.add_argument(
-        "--senders", type=int, default=8, help="concurrent webhook senders (threads)"
+    add_server_args(
+        parser,
+        n_default=500,
+        n_help="number of payments",
+        db_default="o2c_pg_bench",
+        senders_default=8,
+        senders_help="concurrent webhook senders (threads)",
     )
     parser.add_argument(
         "--timeout", type=float, default=3600.0, help="seconds to wait for the payments"
@@ -81,10 +73,7 @@ def parse_args(argv=None):
         "--json", action="store_true", help="also print the figures as one JSON line"
     )
     args = parser.parse_args(argv)
-    if urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
-        parser.error("--url must be a loopback address")
-    if not os.environ.get("O2C_ENCRYPTION_KEYS"):
-        parser.error("set O2C_ENCRYPTION_KEYS to the key of the running server")
+    check_server_args(parser, args)
     if args.n < 1:
         parser.error("--n must be positive")
     return args

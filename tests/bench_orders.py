@@ -30,7 +30,6 @@ left in the database (they are what the run produced).
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
@@ -38,13 +37,11 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import psycopg2
 import requests
+from _bench_server import ROOT, add_server_args, check_server_args
 
-ROOT = Path(__file__).resolve().parents[1]
 BENCH_CONNECTION = "O2C Bench Shop"
 BENCH_SECRET = "whsec_bench_0123456789abcdef0123"
 SKUS = [("BENCH-A", "12.50"), ("BENCH-B", "3.20"), ("BENCH-C", "99.00")]
@@ -52,18 +49,13 @@ SKUS = [("BENCH-A", "12.50"), ("BENCH-B", "3.20"), ("BENCH-C", "99.00")]
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=200, help="number of orders")
-    parser.add_argument("--db", default="o2c_ord", help="database of the server")
-    parser.add_argument(
-        "--url",
-        default="http://127.0.0.1:8069",
-        help="base URL of the running Odoo (loopback only)",
-    )
-    parser.add_argument("--db-host", default="127.0.0.1")
-    parser.add_argument("--db-user", default="root")
-    parser.add_argument("--addons-path", default=f"/opt/odoo19/addons,{ROOT}")
-    parser.add_argument(
-        "--senders", type=int, default=4, help="concurrent webhook senders"
+    add_server_args(
+        parser,
+        n_default=200,
+        n_help="number of orders",
+        db_default="o2c_ord",
+        senders_default=4,
+        senders_help="concurrent webhook senders",
     )
     parser.add_argument(
         "--customers", type=int, default=0, help="distinct customers (default: n / 4)"
@@ -80,11 +72,7 @@ def parse_args(argv=None):
         "invoices of the orders confirmed in the last seconds together)",
     )
     args = parser.parse_args(argv)
-    host = urlsplit(args.url).hostname
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        parser.error("--url must be a loopback address")
-    if not os.environ.get("O2C_ENCRYPTION_KEYS"):
-        parser.error("set O2C_ENCRYPTION_KEYS to the key of the running server")
+    check_server_args(parser, args)
     return args
 
 
