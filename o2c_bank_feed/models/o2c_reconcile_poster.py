@@ -83,8 +83,14 @@ class O2cReconcilePoster(models.AbstractModel):
             )
             for line, decision, rule in decisions
         ]
-        done = self._write_counterparts(entries)
+        # The plain matches are booked in bulk (same rows as Odoo's, proven
+        # field by field), the others through Odoo's reconciliation.
+        plain, other = self.env["o2c.reconcile.bulk"]._split(
+            entries, self._analytic_models_exist()
+        )
+        done = self._write_counterparts(other)
         self._reconcile([pair for _line, pairs in done for pair in pairs])
+        done += self._book_plain(plain)
         now = fields.Datetime.now()
         updates, audit = [], []
         done_ids = {line.id for line, _pairs in done}
@@ -307,46 +313,14 @@ class O2cReconcilePoster(models.AbstractModel):
         Returns ``[(line, [counterpart | item, ...])]`` ready for
         ``_reconcile_plan``.
         """
-        Aml = self.env["account.move.line"]
-        lines = self.env["account.bank.statement.line"].concat(*[e[0] for e in entries])
-        lines.move_id.line_ids.fetch(
-            ["account_id", "partner_id", "balance", "amount_currency", "currency_id"]
-        )
-        prepared = []
-        for line, proposal, rule, items in entries:
-            result = self._prepare_counterparts(line, proposal, rule, items)
-            if result is not None:
-                prepared.append((line, items, *result))
+        prepared = self._prepare_all(entries)
         if not prepared:
             return []
         moves = self.env["account.move"].browse([p[0].move_id.id for p in prepared])
-        # Bank entries carry no taxes nor payment terms: Odoo's invoice line
-        # synchronisation has nothing to do on them, and the statement line
-        # fields it would re-derive from the entry (amount, label, currency)
-        # do not change. The partner is the one field to follow (below).
-        context = {
-            "skip_readonly_check": True,
-            "force_delete": True,
-            "skip_invoice_sync": True,
-            "skip_account_move_synchronization": True,
-        }
-        if not any(moves.company_id.mapped("restrictive_audit_trail")):
-            # The o2c audit log records the reconciliation; per-item chatter
-            # messages on every bank entry would cost more than the matching.
-            context["tracking_disable"] = True
-        Aml = Aml.with_context(**context)
-        by_partner = {}
-        for line, _items, liquidity, _suspense, partner, _rem, _vals in prepared:
-            if partner and liquidity.partner_id != partner:
-                by_partner.setdefault(partner, []).append(line)
+        context = self._entry_context(moves)
+        Aml = self.env["account.move.line"].with_context(**context)
         with moves._check_balanced({"records": moves}):
-            for partner, lines in by_partner.items():
-                lines = self.env["account.bank.statement.line"].concat(*lines)
-                lines.with_context(**context).write({"partner_id": partner.id})
-                lines.move_id.with_context(**context).write({"partner_id": partner.id})
-                Aml.browse([p[2].id for p in prepared if p[0] in lines]).write(
-                    {"partner_id": partner.id}
-                )
+            self._write_partners(prepared, context)
             for _line, _items, _liq, suspense, _partner, remainder, _vals in prepared:
                 if remainder:
                     suspense.with_context(**context).write(remainder)
@@ -386,6 +360,67 @@ class O2cReconcilePoster(models.AbstractModel):
                 )
             )
         return done
+
+    @api.model
+    def _prepare_all(self, entries):
+        """``[(line, items, *_prepare_counterparts(...))]``, edited lines left out."""
+        lines = self.env["account.bank.statement.line"].concat(*[e[0] for e in entries])
+        lines.move_id.line_ids.fetch(
+            ["account_id", "partner_id", "balance", "amount_currency", "currency_id"]
+        )
+        prepared = []
+        for line, proposal, rule, items in entries:
+            result = self._prepare_counterparts(line, proposal, rule, items)
+            if result is not None:
+                prepared.append((line, items, *result))
+        return prepared
+
+    @api.model
+    def _entry_context(self, moves):
+        """Context of the writes on the bank entries."""
+        # Bank entries carry no taxes nor payment terms: Odoo's invoice line
+        # synchronisation has nothing to do on them, and the statement line
+        # fields it would re-derive from the entry (amount, label, currency)
+        # do not change. The partner is the one field to follow
+        # (``_write_partners``).
+        context = {
+            "skip_readonly_check": True,
+            "force_delete": True,
+            "skip_invoice_sync": True,
+            "skip_account_move_synchronization": True,
+        }
+        if not any(moves.company_id.mapped("restrictive_audit_trail")):
+            # The o2c audit log records the reconciliation; per-item chatter
+            # messages on every bank entry would cost more than the matching.
+            context["tracking_disable"] = True
+        return context
+
+    @api.model
+    def _write_partners(self, prepared, context):
+        """The matched partner on lines that had none: line, entry, bank item."""
+        by_partner = {}
+        for line, _items, liquidity, _suspense, partner, _rem, _vals in prepared:
+            if partner and liquidity.partner_id != partner:
+                by_partner.setdefault(partner, []).append(line)
+        Aml = self.env["account.move.line"].with_context(**context)
+        for partner, lines in by_partner.items():
+            lines = self.env["account.bank.statement.line"].concat(*lines)
+            lines.with_context(**context).write({"partner_id": partner.id})
+            lines.move_id.with_context(**context).write({"partner_id": partner.id})
+            Aml.browse([p[2].id for p in prepared if p[0] in lines]).write(
+                {"partner_id": partner.id}
+            )
+
+    @api.model
+    def _book_plain(self, entries):
+        """``o2c.reconcile.bulk`` books these entries (counterparts + reconcile)."""
+        prepared = self._prepare_all(entries)
+        if not prepared:
+            return []
+        moves = self.env["account.move"].browse([p[0].move_id.id for p in prepared])
+        with moves._check_balanced({"records": moves}):
+            self._write_partners(prepared, self._entry_context(moves))
+            return self.env["o2c.reconcile.bulk"]._book(prepared)
 
     @api.model
     def _analytic_models_exist(self):

@@ -66,3 +66,8 @@ def insert_rows(cr, table, rows):
         table, ", ".join(f'"{c}"' for c in columns)
     )
     execute_values(cr._obj, query, values, page_size=1000)
+
+
+def column_names(cr, table):
+    """The columns of ``table`` (sorted), from the same per-transaction cache."""
+    return sorted(_column_types(cr, table))
