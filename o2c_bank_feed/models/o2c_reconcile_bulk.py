@@ -77,11 +77,11 @@ PRODUCT_TYPES = [
     "non_deductible_product",
     "non_deductible_product_total",
 ]
-#: Journal item fields whose constraints are checked on the rows written.
+#: Journal item fields whose constraints are checked on the rows written (their
+#: taxes are the suspense item's: none, see ``_is_plain``).
 CHECKED_FIELDS = [
     "account_id",
     "display_type",
-    "tax_ids",
     "reconciled",
     "matching_number",
     "matched_debit_ids",

@@ -125,6 +125,59 @@ def camt_document(
     ).encode()
 
 
+def raw_rows(env, records):
+    """``{model: [row]}`` of ``records`` (``{model: recordset}``), in their order.
+
+    Raw columns, read by SQL: NULL, '' and false are told apart here, not by
+    the ORM. Used to prove a bulk SQL writer writes exactly the ORM's rows.
+    """
+    env.flush_all()
+    rows = {}
+    for model, recs in records.items():
+        env.cr.execute(
+            f"SELECT * FROM {env[model]._table} WHERE id = ANY(%s)", [recs.ids]
+        )
+        names = [d[0] for d in env.cr.description]
+        by_id = {
+            row[0]: dict(zip(names, row, strict=True)) for row in env.cr.fetchall()
+        }
+        rows[model] = [by_id[rid] for rid in recs.ids]
+    return rows
+
+
+def stored_values(records, token, extra=None, skip=(), convert=None):
+    """``{model: [{field: value}]}``: stored fields (and ``extra``) of ``records``.
+
+    Relations are given as ``token(record)``, so that two runs creating
+    different ids compare equal; ``convert(field, raw)`` may translate other
+    values that embed ids (it returns None for the values it leaves alone).
+    """
+
+    def value(record, field):
+        raw = record[field.name]
+        converted = convert(field, raw) if convert and raw else None
+        if converted is not None:
+            return converted
+        if field.type == "many2one":
+            return token(raw) if raw else False
+        if field.type in ("one2many", "many2many"):
+            return sorted(map(str, map(token, raw)))
+        return raw
+
+    extra = extra or {}
+    return {
+        model: [
+            {
+                name: value(record, field)
+                for name, field in record._fields.items()
+                if (field.store or name in extra.get(model, ())) and name not in skip
+            }
+            for record in recs
+        ]
+        for model, recs in records.items()
+    }
+
+
 class BankFeedCommon(O2cTestMixin, AccountTestInvoicingCommon):
     """A company with a bank journal on ``COMPANY_IBAN`` and partners with IBANs."""
 

@@ -21,7 +21,13 @@ from odoo.fields import Command
 from odoo.tests import tagged
 
 from ..models import o2c_bank_line_writer
-from .common import CUSTOMER_IBAN, VENDOR_IBAN, BankFeedCommon
+from .common import (
+    CUSTOMER_IBAN,
+    VENDOR_IBAN,
+    BankFeedCommon,
+    raw_rows,
+    stored_values,
+)
 
 #: Differ between two runs by nature (never compared).
 VOLATILE = {"id", "create_date", "write_date"}
@@ -217,28 +223,13 @@ class TestBulkWriterExact(BankFeedCommon):
         def token(record):
             return tokens.get((record._name, record.id), record.id)
 
-        def value(record, field):
-            raw = record[field.name]
-            if field.name in INDEX_FIELDS and raw:
+        def convert(field, raw):
+            if field.name in INDEX_FIELDS:
                 line = self.Line.browse(int(raw[-10:]))
                 return raw[:-10] + token(line)
-            if field.type == "many2one":
-                return token(raw) if raw else False
-            if field.type in ("one2many", "many2many"):
-                return sorted(map(str, map(token, raw)))
-            return raw
+            return None
 
-        snapshot = {
-            model: [
-                {
-                    name: value(record, field)
-                    for name, field in record._fields.items()
-                    if (field.store or name in EXTRA[model]) and name not in VOLATILE
-                }
-                for record in recs
-            ]
-            for model, recs in records.items()
-        }
+        snapshot = stored_values(records, token, EXTRA, VOLATILE, convert)
         snapshot["internal_index"] = [
             line.internal_index
             == f"{line.date:%Y%m%d}{MAXINT - line.sequence:0>10}{line.id:0>10}"
@@ -248,29 +239,22 @@ class TestBulkWriterExact(BankFeedCommon):
         return snapshot
 
     def _sql_rows(self, records):
-        """Raw columns (NULL vs '' vs false are told apart here, not by the ORM)."""
-        rows = {}
-        for model, recs in records.items():
-            table = self.env[model]._table
-            self.env.cr.execute(f"SELECT * FROM {table} WHERE id = ANY(%s)", [recs.ids])
-            names = [d[0] for d in self.env.cr.description]
-            by_id = {
-                row[0]: dict(zip(names, row, strict=True))
-                for row in self.env.cr.fetchall()
-            }
-            rows[model] = [
+        """Raw columns, own ids and dates left out, import ids by type only."""
+        return {
+            model: [
                 {
                     column: type(v).__name__
                     if column in DIFFERENT
                     else (v[:-10] if column in INDEX_FIELDS and v else v)
-                    for column, v in by_id[rid].items()
+                    for column, v in row.items()
                     if column not in ("id", "create_date", "write_date")
                     and not column.endswith("_id")
                     and column not in ("line_ids",)
                 }
-                for rid in recs.ids
+                for row in rows
             ]
-        return rows
+            for model, rows in raw_rows(self.env, records).items()
+        }
 
     def _compare(self, journal, foreign):
         vals_list = self._vals(journal, foreign)

@@ -22,7 +22,13 @@ from unittest.mock import patch
 from odoo.fields import Command
 from odoo.tests import tagged
 
-from .common import CUSTOMER_IBAN, VENDOR_IBAN, BankFeedCommon
+from .common import (
+    CUSTOMER_IBAN,
+    VENDOR_IBAN,
+    BankFeedCommon,
+    raw_rows,
+    stored_values,
+)
 
 VOLATILE = {"id", "create_date", "write_date", "o2c_match_date"}
 #: Computed, not stored, but what a person sees: compared as well.
@@ -101,6 +107,11 @@ class TestReconcileBulkExact(BankFeedCommon):
         imp = self.import_camt(entries, stmt_id="BULK")
         moves = full | anonymous | first | second | partial | charged | bill | payout
         return imp.line_ids.sorted("o2c_import_id"), moves
+
+    def _statement(self, stmt_id, *entries, reconcile=False):
+        """Import one statement of ``entries`` (customer payments by default)."""
+        entries = [dict({"iban": CUSTOMER_IBAN}, **entry) for entry in entries]
+        return self.import_camt(entries, reconcile=reconcile, stmt_id=stmt_id)
 
     @contextmanager
     def _bulk_off(self):
@@ -187,53 +198,30 @@ class TestReconcileBulkExact(BankFeedCommon):
                 return record._name
             return tokens.get((record._name, record.id), record.id)
 
-        def value(record, field):
-            raw = record[field.name]
-            if field.name == "matching_number" and raw:
+        def convert(field, raw):
+            if field.name == "matching_number":
                 return full_tokens.get(raw) or partial_tokens[raw]
-            if field.type == "many2one":
-                return token(raw) if raw else False
-            if field.type in ("one2many", "many2many"):
-                return sorted(map(str, map(token, raw)))
-            return raw
+            return None
 
-        snapshot = {
-            model: [
-                {
-                    name: value(record, field)
-                    for name, field in record._fields.items()
-                    if (field.store or name in EXTRA.get(model, ()))
-                    and name not in VOLATILE
-                }
-                for record in recs
-            ]
-            for model, recs in records.items()
-        }
+        snapshot = stored_values(records, token, EXTRA, VOLATILE, convert)
         snapshot["sql"] = self._sql_rows(records)
         return snapshot
 
     def _sql_rows(self, records):
-        """Raw columns (NULL vs '' vs false are told apart here, not by the ORM)."""
-        rows = {}
-        for model, recs in records.items():
-            table = self.env[model]._table
-            self.env.cr.execute(f"SELECT * FROM {table} WHERE id = ANY(%s)", [recs.ids])
-            names = [d[0] for d in self.env.cr.description]
-            by_id = {
-                row[0]: dict(zip(names, row, strict=True))
-                for row in self.env.cr.fetchall()
-            }
-            rows[model] = [
+        """Raw columns, own ids, dates and matching numbers (ids) left out."""
+        return {
+            model: [
                 {
                     column: v
-                    for column, v in by_id[rid].items()
+                    for column, v in row.items()
                     if column not in VOLATILE
                     and not column.endswith("_id")
                     and column != "matching_number"
                 }
-                for rid in recs.ids
+                for row in rows
             ]
-        return rows
+            for model, rows in raw_rows(self.env, records).items()
+        }
 
     def _compare(self, bulk, orm):
         """Every difference, all listed in one failure."""
@@ -292,35 +280,21 @@ class TestReconcileBulkExact(BankFeedCommon):
         eur = self.setup_other_currency("EUR")
         foreign = self.make_invoice(200, currency=eur)
         partly = self.make_invoice(900)
-        first = self.import_camt(
-            [
-                {
-                    "amount": "300.00",
-                    "structured": partly.name,
-                    "iban": CUSTOMER_IBAN,
-                    "ref": "PART-1",
-                }
-            ],
+        first = self._statement(
+            "PART-1",
+            {"amount": "300.00", "structured": partly.name, "ref": "PART-1"},
             reconcile=True,
-            stmt_id="PART-1",
         )
         self.assertEqual(partly.payment_state, "partial")
-        imp = self.import_camt(
-            [
-                {
-                    "amount": "100.00",
-                    "structured": foreign.name,
-                    "instructed": ("200.00", "EUR"),
-                    "ref": "FX-1",
-                },
-                {
-                    "amount": "600.00",
-                    "structured": partly.name,
-                    "iban": CUSTOMER_IBAN,
-                    "ref": "PART-2",
-                },
-            ],
-            stmt_id="MIXED",
+        imp = self._statement(
+            "MIXED",
+            {
+                "amount": "100.00",
+                "structured": foreign.name,
+                "instructed": ("200.00", "EUR"),
+                "ref": "FX-1",
+            },
+            {"amount": "600.00", "structured": partly.name, "ref": "PART-2"},
         )
         _snapshot, booked = self._run(imp.line_ids, foreign | partly, bulk=True)
         self.assertEqual(booked, [])
@@ -362,24 +336,15 @@ class TestReconcileBulkExact(BankFeedCommon):
         """The lock date check runs before any row is written; the line waits."""
         locked = self.make_invoice(120)
         open_ = self.make_invoice(130)
-        imp = self.import_camt(
-            [
-                {
-                    "amount": "120.00",
-                    "structured": locked.name,
-                    "iban": CUSTOMER_IBAN,
-                    "ref": "LOCK-1",
-                    "date": "2026-03-05",
-                },
-                {
-                    "amount": "130.00",
-                    "structured": open_.name,
-                    "iban": CUSTOMER_IBAN,
-                    "ref": "LOCK-2",
-                    "date": "2026-04-02",
-                },
-            ],
-            stmt_id="LOCK",
+        imp = self._statement(
+            "LOCK",
+            {"amount": "120.00", "structured": locked.name, "ref": "LOCK-1"},
+            {
+                "amount": "130.00",
+                "structured": open_.name,
+                "ref": "LOCK-2",
+                "date": "2026-04-02",
+            },
         )
         by_ref = {line.o2c_bank_reference: line for line in imp.line_ids}
         before = by_ref["LOCK-1"].move_id.line_ids.read(["account_id", "balance"])
@@ -420,16 +385,8 @@ class TestReconcileBulkExact(BankFeedCommon):
             }
         )
         invoice = self.make_invoice(275)
-        imp = self.import_camt(
-            [
-                {
-                    "amount": "275.00",
-                    "structured": invoice.name,
-                    "iban": CUSTOMER_IBAN,
-                    "ref": "ANA-1",
-                }
-            ],
-            stmt_id="ANA",
+        imp = self._statement(
+            "ANA", {"amount": "275.00", "structured": invoice.name, "ref": "ANA-1"}
         )
         _snapshot, booked = self._run(imp.line_ids, invoice, bulk=True)
         self.assertEqual(booked, [])
