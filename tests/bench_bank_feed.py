@@ -7,7 +7,8 @@ Usage::
 
     python3 tests/bench_bank_feed.py --lines 10000 --db o2c_bank \\
         [--db-host 127.0.0.1] [--db-user root] \\
-        [--addons-path /opt/odoo19/addons,/work/main] [--seed 7]
+        [--addons-path /opt/odoo19/addons,/work/main] [--seed 7] \\
+        [--compare-orm | --workers 2] [--profile FILE]
 
 The database must have ``o2c_bank_feed`` installed. The script creates a bank
 journal, customers with IBANs and ``--lines`` open invoices (posted in
@@ -18,11 +19,21 @@ unrelated lines ~10%), imports it, runs the reconciliation jobs in-process
 and compares every automatic match with the generator's truth.
 
 Everything happens in ONE transaction that is rolled back at the end: the
-database is left as it was (only PostgreSQL sequence numbers advance).
+database is left as it was (only PostgreSQL sequence numbers advance). The
+benchmark's tables are vacuumed first: rolled-back runs leave dead rows, and
+with autovacuum off (the CI machine) they pile up and slow every scan.
+
+``--compare-orm`` then reconciles the same lines again from a savepoint with
+the bulk booking switched off (every match through Odoo's
+``_reconcile_plan``). ``--workers N`` runs the reconciliation jobs in N
+processes taking the 500-line jobs from one queue and committing each, as
+the queue_job runner does; the data is then committed in a scratch copy of
+``--db`` (dropped at the end). Both print the same checks.
 """
 
 import argparse
 import logging
+import os
 import random
 import sys
 import time
@@ -56,17 +67,32 @@ def parse_args(argv=None):
     parser.add_argument(
         "--profile", help="write cProfile stats of the reconciliation here"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="reconcile with this many worker processes taking the 500-line jobs "
+        "from one queue, each job committed, as queue_job runs them (the data is "
+        "then generated and committed in a scratch copy of --db, dropped at the end)",
+    )
+    parser.add_argument(
+        "--compare-orm",
+        action="store_true",
+        help="then reconcile the same lines again (from a savepoint) with the bulk "
+        "booking switched off, every match through Odoo's _reconcile_plan",
+    )
     return parser.parse_args(argv)
 
 
-def make_env(args):
-    """An Odoo environment on ``args.db``, set up the way odoo-bin shell does."""
+def make_env(args, db=None):
+    """An Odoo environment on ``db`` (``args.db``), set up as odoo-bin shell does."""
     from odoo.tools import config
 
+    db = db or args.db
     config.parse_config(
         [
             "-d",
-            args.db,
+            db,
             "--db_host",
             args.db_host,
             "--db_user",
@@ -83,7 +109,7 @@ def make_env(args):
     from odoo import api
     from odoo.modules.registry import Registry
 
-    registry = Registry(args.db)
+    registry = Registry(db)
     cr = registry.cursor()
     env = api.Environment(cr, api.SUPERUSER_ID, {})
     env = env(
@@ -286,6 +312,9 @@ def create_invoices(env, specs, rng):
         )
         moves.action_post()
         env.flush_all()
+        # statistics of the growing tables, as autoanalyze would keep them: else
+        # Odoo's sequence lookups scan, and 10,000 invoices take 3x as long
+        env.cr.execute("ANALYZE account_move, account_move_line")
         invoices |= moves
     return invoices
 
@@ -352,8 +381,157 @@ def reconciled_moves(line):
     return frozenset(moves)
 
 
+def reconcile_all(env, lines):
+    """The reconciliation jobs of ``lines``, chunk by chunk: (seconds, counters)."""
+    started = time.monotonic()
+    split = Counter()
+    for start in range(0, len(lines), CHUNK):
+        split.update(lines[start : start + CHUNK]._o2c_job_reconcile())
+    env.flush_all()
+    return time.monotonic() - started, split
+
+
+# --- parallel jobs -----------------------------------------------------------
+
+#: Errors after which queue_job retries a job (another job holds the rows).
+RETRYABLE = ("40001", "40P01", "55P03")  # serialization, deadlock, lock not available
+
+
+def worker_main(args, db, jobs, results, ready):
+    """One job worker: reconcile and commit 500-line jobs until the queue is empty."""
+    import psycopg2
+
+    env = make_env(args, db)
+    cr = env.cr
+    Line = env["account.bank.statement.line"]
+    Line.search([], limit=1)  # registry and caches warm, as in a running server
+    cr.rollback()
+    ready.wait(timeout=900)
+    split, retries = Counter(), 0
+    while True:
+        ids = jobs.get()
+        if ids is None:
+            break
+        while True:
+            try:
+                split.update(Line.browse(ids)._o2c_job_reconcile())
+                cr.commit()
+                break
+            except psycopg2.Error as exc:
+                cr.rollback()
+                env.invalidate_all()
+                if exc.pgcode not in RETRYABLE:
+                    raise
+                retries += 1
+    cr.close()
+    results.put((dict(split), retries))
+
+
+def reconcile_parallel(args, db, lines):
+    """The jobs of ``lines`` run by ``args.workers`` processes: (seconds, counters)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    jobs, results = context.Queue(), context.Queue()
+    ready = context.Barrier(args.workers + 1)
+    workers = [
+        context.Process(target=worker_main, args=(args, db, jobs, results, ready))
+        for _ in range(args.workers)
+    ]
+    for worker in workers:
+        worker.start()
+    for start in range(0, len(lines), CHUNK):
+        jobs.put(lines[start : start + CHUNK].ids)
+    for _worker in workers:
+        jobs.put(None)
+    ready.wait(timeout=900)  # every worker has loaded Odoo: the clock starts now
+    started = time.monotonic()
+    split, retries = Counter(), 0
+    for _worker in workers:
+        counters, worker_retries = results.get()
+        split.update(counters)
+        retries += worker_retries
+    seconds = time.monotonic() - started
+    for worker in workers:
+        worker.join()
+        if worker.exitcode:
+            raise SystemExit(f"a worker failed (exit code {worker.exitcode})")
+    split["retries"] = retries
+    return seconds, split
+
+
+def scratch_database(args):
+    """A copy of ``args.db`` the parallel run commits into (dropped by the caller)."""
+    import psycopg2
+
+    name = f"{args.db}_bench_{os.getpid()}"
+    conn = psycopg2.connect(dbname="postgres", host=args.db_host, user=args.db_user)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{args.db}"')
+    conn.close()
+    return name
+
+
+def drop_database(args, name):
+    import psycopg2
+
+    from odoo.sql_db import close_db
+
+    close_db(name)
+    conn = psycopg2.connect(dbname="postgres", host=args.db_host, user=args.db_user)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    conn.close()
+
+
+#: Tables the benchmark fills (and, rolled back, leaves dead rows in).
+BENCH_TABLES = (
+    "account_move",
+    "account_move_line",
+    "account_bank_statement",
+    "account_bank_statement_line",
+    "account_partial_reconcile",
+    "account_full_reconcile",
+    "res_partner",
+    "res_partner_bank",
+    "o2c_exception",
+    "o2c_reconcile_candidate",
+    "o2c_audit_log",
+)
+
+
+def vacuum(args):
+    """VACUUM ANALYZE the benchmark's tables of ``args.db`` first.
+
+    Every run is rolled back: its rows stay behind as dead rows until a
+    vacuum. With autovacuum off (as on the CI machine) a few runs leave
+    hundreds of thousands of them, which every later scan reads: the figures
+    would then measure the bloat.
+    """
+    import psycopg2
+
+    conn = psycopg2.connect(dbname=args.db, host=args.db_host, user=args.db_user)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f"VACUUM (ANALYZE) {', '.join(BENCH_TABLES)}")
+    conn.close()
+
+
 def run(args):
-    env = make_env(args)
+    vacuum(args)
+    parallel = args.workers > 1
+    db = scratch_database(args) if parallel else args.db
+    try:
+        return _run(args, db, parallel)
+    finally:
+        if parallel:
+            drop_database(args, db)
+
+
+def _run(args, db, parallel):
+    env = make_env(args, db)
     cr = env.cr
     try:
         print(f"Generating {args.lines} lines ...", flush=True)
@@ -366,6 +544,8 @@ def run(args):
             flush=True,
         )
         env.flush_all()
+        if parallel:
+            cr.commit()
         # In production the open items are committed long before the statement arrives
         # and autovacuum has analysed them; here they sit in this (rolled back)
         # transaction, so give the planner their statistics explicitly (ANALYZE counts
@@ -384,18 +564,22 @@ def run(args):
         cr.execute(
             "ANALYZE account_move, account_move_line, account_bank_statement_line"
         )
+        env.flush_all()
+        if parallel:
+            cr.commit()
+            reconcile_time, split = reconcile_parallel(args, db, lines)
+            cr.rollback()  # a new snapshot: what the workers committed
+            env.invalidate_all()
+        else:
+            cr.execute("SAVEPOINT bench_before_reconcile")
         profiler = None
-        if args.profile:
+        if args.profile and not parallel:
             import cProfile
 
             profiler = cProfile.Profile()
             profiler.enable()
-        started = time.monotonic()
-        split = Counter()
-        for start in range(0, len(lines), CHUNK):
-            split.update(lines[start : start + CHUNK]._o2c_job_reconcile())
-        env.flush_all()
-        reconcile_time = time.monotonic() - started
+        if not parallel:
+            reconcile_time, split = reconcile_all(env, lines)
         if profiler:
             profiler.disable()
             profiler.dump_stats(args.profile)
@@ -471,6 +655,25 @@ def run(args):
                         line.o2c_match_state,
                         line.o2c_match_reason,
                     )
+        if parallel:
+            print(
+                f"  {args.workers} workers, {split['retries']} jobs retried after a "
+                "lock conflict (matching/posting times are summed over the workers)"
+            )
+        if args.compare_orm and not parallel:
+            cr.execute("ROLLBACK TO SAVEPOINT bench_before_reconcile")
+            env.invalidate_all()
+            env["ir.config_parameter"].set_param("o2c_bank_feed.bulk_reconcile", "0")
+            orm_time, orm_split = reconcile_all(env, lines)
+            orm_matched = sum(1 for line in lines if line.o2c_match_state == "matched")
+            print(
+                f"through Odoo only     : {orm_time:.2f}s = "
+                f"{len(lines) / orm_time:.0f} lines/s (matching "
+                f"{orm_split['match_seconds']:.2f}s, posting "
+                f"{orm_split['post_seconds']:.2f}s = "
+                f"{len(lines) / max(orm_split['post_seconds'], 1e-9):.0f} lines/s); "
+                f"{orm_matched} matched"
+            )
         return 1 if wrong else 0
     finally:
         cr.rollback()
