@@ -28,12 +28,15 @@ here with a few statements for the whole batch:
 "Plain" is checked per line, conservatively; anything else goes through the
 ORM: amounts in a foreign currency (exchange differences), cash-basis taxes,
 storno accounting, restrictive audit trail, hash-protected journals, items
-already partly reconciled or matched with a payment, a payment larger than
+already partly reconciled, matched with a payment or paid by two lines of the
+batch, a payment larger than
 its items (a remainder left on suspense), databases with analytic
 distribution models. ``tests/test_reconcile_bulk.py`` runs every shape
 of match both ways from the same state and compares every stored field of
 the journal items, entries, statement lines, partial and full reconciles.
 """
+
+from collections import Counter
 
 from odoo import api, fields, models
 
@@ -112,9 +115,13 @@ class O2cReconcileBulk(models.AbstractModel):
             return [], entries
         items = self.env["account.move.line"].concat(*[e[3] for e in entries])
         matched = self._items_with_matched_payments(items)
+        # An item several lines of the batch pay (two instalments on one
+        # statement) is reconciled step by step by Odoo, for all of them.
+        uses = Counter(items.ids)
         plain, other = [], []
         for entry in entries:
-            if self._is_plain(entry, matched, analytic_models):
+            shared = any(uses[item_id] > 1 for item_id in entry[3].ids)
+            if not shared and self._is_plain(entry, matched, analytic_models):
                 plain.append(entry)
             else:
                 other.append(entry)

@@ -392,3 +392,23 @@ class TestReconcileBulkExact(BankFeedCommon):
         self.assertEqual(booked, [])
         imp.line_ids._o2c_job_reconcile()
         self.assertEqual(invoice.payment_state, "paid")
+
+    def test_two_instalments_of_one_invoice_in_one_batch_go_through_odoo(self):
+        """Odoo reconciles an item paid twice in a batch step by step."""
+        invoice = self.make_invoice(1000)
+        clean = self.make_invoice(210)
+        imp = self._statement(
+            "TWICE",
+            {"amount": "400.00", "structured": invoice.name, "ref": "TW-1"},
+            {"amount": "600.00", "structured": invoice.name, "ref": "TW-2"},
+            {"amount": "210.00", "structured": clean.name, "ref": "TW-3"},
+        )
+        _snapshot, booked = self._run(imp.line_ids, invoice | clean, bulk=True)
+        by_ref = {line.o2c_bank_reference: line for line in imp.line_ids}
+        self.assertEqual(booked, [by_ref["TW-3"].id])
+        imp.line_ids._o2c_job_reconcile()
+        self.assertEqual((invoice | clean).mapped("payment_state"), ["paid", "paid"])
+        self.assertTrue(all(imp.line_ids.mapped("is_reconciled")))
+        item = self.open_item(invoice)
+        self.assertTrue(item.full_reconcile_id)
+        self.assertEqual(len(item.matched_credit_ids), 2)
