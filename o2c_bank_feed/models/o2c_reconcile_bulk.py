@@ -40,6 +40,7 @@ from collections import Counter
 
 from odoo import api, fields, models
 
+from ..lib.matching import money
 from ..tools.bulk_sql import column_names, next_ids
 
 #: Journal item columns the counterpart does not copy from the suspense item.
@@ -183,7 +184,9 @@ class O2cReconcileBulk(models.AbstractModel):
             and not item.reconciled
             and not item.matching_number
             and not item.full_reconcile_id
-            for item in items
+            # the counterpart is consumed whole: at most the item's residual
+            and _fits(amount, item.amount_residual, currency.decimal_places)
+            for item, amount in zip(items, proposal.amounts, strict=True)
         )
 
     # --- BOOK
@@ -434,3 +437,11 @@ class O2cReconcileBulk(models.AbstractModel):
     def _authorship(self):
         now = fields.Datetime.now()
         return [self.env.uid, self.env.uid, now, now]
+
+
+def _fits(amount, residual, digits):
+    """``amount`` is a payment of at most ``residual``, on the same side."""
+    residual = money(residual, digits)
+    return (
+        bool(amount) and (amount > 0) == (residual > 0) and abs(amount) <= abs(residual)
+    )

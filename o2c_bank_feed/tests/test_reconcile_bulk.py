@@ -17,11 +17,13 @@ record they name.
 
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal
 from unittest.mock import patch
 
 from odoo.fields import Command
 from odoo.tests import tagged
 
+from ..models.o2c_reconcile_bulk import _fits
 from .common import (
     CUSTOMER_IBAN,
     VENDOR_IBAN,
@@ -412,3 +414,12 @@ class TestReconcileBulkExact(BankFeedCommon):
         item = self.open_item(invoice)
         self.assertTrue(item.full_reconcile_id)
         self.assertEqual(len(item.matched_credit_ids), 2)
+
+    def test_an_allocation_beyond_the_residual_is_left_to_odoo(self):
+        """The bulk path books a counterpart whole: only within the residual."""
+        self.assertTrue(_fits(Decimal("100.00"), 100.0, 2))
+        self.assertTrue(_fits(Decimal("-40.00"), -432.1, 2))
+        self.assertTrue(_fits(Decimal("456.78"), 456.779999999, 2))
+        self.assertFalse(_fits(Decimal("100.01"), 100.0, 2))
+        self.assertFalse(_fits(Decimal("10.00"), -432.1, 2))
+        self.assertFalse(_fits(Decimal("0"), 5.0, 2))
