@@ -250,6 +250,44 @@ class BankFeedCommon(O2cTestMixin, AccountTestInvoicingCommon):
         move.action_post()
         return move
 
+    @classmethod
+    def make_clearing_account(cls, code, name):
+        """A reconcilable clearing account, as the gateway addon uses for payouts."""
+        return cls.env["account.account"].create(
+            {
+                "name": name,
+                "code": code,
+                "account_type": "asset_current",
+                "reconcile": True,
+            }
+        )
+
+    @classmethod
+    def make_payout(cls, account, amount, ref, label):
+        """A posted entry leaving ``amount`` open on ``account`` (a gateway payout)."""
+        payout = cls.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "date": date(2026, 3, 4),
+                "ref": ref,
+                "line_ids": [
+                    Command.create(
+                        {"account_id": account.id, "debit": amount, "name": label}
+                    ),
+                    Command.create(
+                        {
+                            "account_id": cls.company_data[
+                                "default_account_revenue"
+                            ].id,
+                            "credit": amount,
+                        }
+                    ),
+                ],
+            }
+        )
+        payout.action_post()
+        return payout
+
     def import_camt(self, entries, reconcile=False, **kwargs):
         kwargs.setdefault("currency", self.currency.name)
         data = camt_document(entries, **kwargs)

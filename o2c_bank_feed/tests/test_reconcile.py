@@ -185,39 +185,8 @@ class TestReconcile(BankFeedCommon):
 
     def test_transit_account_item_is_matched(self):
         """A gateway payout: an open item on a reconcilable clearing account."""
-        transit = self.env["account.account"].create(
-            {
-                "name": "Stripe clearing",
-                "code": "580100",
-                "account_type": "asset_current",
-                "reconcile": True,
-            }
-        )
-        payout = self.env["account.move"].create(
-            {
-                "move_type": "entry",
-                "date": date(2026, 3, 4),
-                "ref": "po_1OxYz9Abc",
-                "line_ids": [
-                    Command.create(
-                        {
-                            "account_id": transit.id,
-                            "debit": 970.0,
-                            "name": "po_1OxYz9Abc",
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "account_id": self.company_data[
-                                "default_account_revenue"
-                            ].id,
-                            "credit": 970.0,
-                        }
-                    ),
-                ],
-            }
-        )
-        payout.action_post()
+        transit = self.make_clearing_account("580100", "Stripe clearing")
+        payout = self.make_payout(transit, 970.0, "po_1OxYz9Abc", "po_1OxYz9Abc")
         line = self._pay(
             "970.00", remittance="STRIPE PAYOUT po_1OxYz9Abc", name="Stripe"
         )

@@ -20,7 +20,6 @@ from datetime import date
 from decimal import Decimal
 from unittest.mock import patch
 
-from odoo.fields import Command
 from odoo.tests import tagged
 
 from ..models.o2c_reconcile_bulk import _fits
@@ -51,14 +50,7 @@ class TestReconcileBulkExact(BankFeedCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.Bulk = type(cls.env["o2c.reconcile.bulk"])
-        cls.transit = cls.env["account.account"].create(
-            {
-                "name": "Gateway clearing",
-                "code": "580199",
-                "account_type": "asset_current",
-                "reconcile": True,
-            }
-        )
+        cls.transit = cls.make_clearing_account("580199", "Gateway clearing")
 
     def _scenario(self):
         """Open items and a statement (not reconciled yet) paying them."""
@@ -70,27 +62,7 @@ class TestReconcileBulkExact(BankFeedCommon):
         bill = self.make_invoice(
             432.10, partner=self.vendor, move_type="in_invoice", ref="SUP-7781"
         )
-        payout = self.env["account.move"].create(
-            {
-                "move_type": "entry",
-                "date": date(2026, 3, 4),
-                "ref": "po_1BulkTest",
-                "line_ids": [
-                    Command.create(
-                        {"account_id": self.transit.id, "debit": 970.0, "name": "po"}
-                    ),
-                    Command.create(
-                        {
-                            "account_id": self.company_data[
-                                "default_account_revenue"
-                            ].id,
-                            "credit": 970.0,
-                        }
-                    ),
-                ],
-            }
-        )
-        payout.action_post()
+        payout = self.make_payout(self.transit, 970.0, "po_1BulkTest", "po")
         entries = [
             {"amount": "500.00", "structured": full.name, "iban": CUSTOMER_IBAN},
             {"amount": "610.40", "structured": anonymous.name, "name": "Someone"},
