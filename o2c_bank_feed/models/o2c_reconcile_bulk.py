@@ -259,17 +259,17 @@ class O2cReconcileBulk(models.AbstractModel):
                     [partial_id, debit, credit, abs(balance), currency.id, None]
                 )
                 residual = currency.round(item.amount_residual + balance)
-                item_row = [item.id, residual, currency.is_zero(residual), None]
+                item_row = [item.id, residual, currency.is_zero(residual), None, None]
                 item_rows.append(item_row)
                 row[8] = True
                 if item_row[2]:
                     settled.append((row, item_row, partials[-1]))
                 else:
-                    row[10] = item_row[3] = f"P{partial_id}"
+                    row[10] = item_row[4] = f"P{partial_id}"
         full_ids = next_ids(cr, "account_full_reconcile", len(settled))
         for full_id, (row, item_row, partial) in zip(full_ids, settled, strict=True):
             row[9] = item_row[3] = partial[5] = full_id
-            row[10] = str(full_id)
+            row[10] = item_row[4] = str(full_id)
         self._insert_fulls(full_ids)
         self._insert_counterparts(rows)
         cr.execute("DELETE FROM account_move_line WHERE id = ANY(%s)", [suspense.ids])
@@ -387,9 +387,9 @@ class O2cReconcileBulk(models.AbstractModel):
 
         ``partials``: ``[id, debit item, credit item, amount, currency,
         full reconcile]`` (one currency: the amounts in currency are the
-        amount); ``item_rows``: ``[item, residual, settled, number]``. The
-        full reconcile's id is the item's matching number, else 'P' and the
-        partial's id: Odoo's numbering.
+        amount); ``item_rows``: ``[item, residual, settled, full reconcile,
+        matching number]``. The matching number is the full reconcile's id,
+        else 'P' and the partial's id: Odoo's numbering.
         """
         if not partials:
             return
@@ -414,11 +414,9 @@ class O2cReconcileBulk(models.AbstractModel):
                 ORDER BY p.id""",
             [*self._authorship(), ids, debits, credits, amounts, currencies, fulls],
         )
-        item_ids, residuals, flags, numbers = (
+        item_ids, residuals, flags, full_ids, numbers = (
             list(column) for column in zip(*item_rows, strict=True)
         )
-        full_ids = [number if isinstance(number, int) else None for number in numbers]
-        numbers = [str(number) for number in numbers]
         cr.execute(
             """UPDATE account_move_line aml
                   SET amount_residual = u.residual,
