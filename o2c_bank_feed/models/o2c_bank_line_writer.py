@@ -37,7 +37,7 @@ import psycopg2
 from odoo import api, models
 from odoo.exceptions import UserError
 
-from ..tools.bulk_sql import fetch_rows, insert_rows, next_ids
+from ..tools.bulk_sql import fetch_rows, insert_linked_rows, insert_rows, next_ids
 from .o2c_bank_statement_import import line_label
 
 _logger = logging.getLogger(__name__)
@@ -456,7 +456,7 @@ class O2cBankLineWriter(models.AbstractModel):
                     "commercial_partner_id": partner.commercial_partner_id.id
                     if partner
                     else None,
-                    "statement_line_id": None,  # set once the line exists (circular FK)
+                    "statement_line_id": line_id,
                     "currency_id": trans_currency,
                     "invoice_partner_display_name": partner.display_name
                     if partner
@@ -536,16 +536,7 @@ class O2cBankLineWriter(models.AbstractModel):
                 line[key] = vals.get(key) or None
             lines.append(line)
 
-        insert_rows(cr, "account_move", moves)
-        insert_rows(cr, "account_bank_statement_line", lines)
-        insert_rows(cr, "account_move_line", amls)
-        cr.execute(
-            """UPDATE account_move m SET statement_line_id = u.line_id
-                 FROM unnest(%s::int[], %s::int[]) AS u(move_id, line_id)
-                WHERE m.id = u.move_id""",
-            [move_ids, line_ids],
-        )
-        self._o2c_copy_partner_fields(move_row, moves)
+        self._o2c_insert_entries(move_row, moves, lines, amls)
         # The ORM cache knows nothing of the inserted rows; the statement's
         # stored aggregates (balance_end, is_complete, ...) must be recomputed,
         # and Odoo's per-transaction sequence cache may hold a stale number.
@@ -624,40 +615,89 @@ class O2cBankLineWriter(models.AbstractModel):
         ]
 
     @api.model
-    def _o2c_copy_partner_fields(self, prototype_row, moves):
-        """Give each inserted move the partner-dependent values of its partner.
+    def _o2c_insert_entries(self, move_row, moves, lines, amls):
+        """Insert the moves, statement lines and items built from ``move_row``.
 
-        Moves sharing (partner, currency) share those values: one move per
-        group is recomputed by the ORM, the others receive its values in one
-        UPDATE. The prototype's own group is already right.
+        Moves sharing (partner, currency) share the partner-dependent values
+        (fiscal position, commercial partner, sales team, ...): the first move
+        of each group is inserted first and recomputed by the ORM, the others
+        are inserted with its values. The prototype's group needs none.
         """
         groups = {}
-        for move in moves:
-            groups.setdefault((move["partner_id"], move["currency_id"]), []).append(
-                move["id"]
-            )
-        groups.pop((prototype_row["partner_id"], prototype_row["currency_id"]), None)
-        if not groups:
-            return
-        fields_ = self._o2c_partner_fields()
-        representatives = self.env["account.move"].browse(
-            [ids[0] for ids in groups.values()]
+        for index, move_vals in enumerate(moves):
+            key = (move_vals["partner_id"], move_vals["currency_id"])
+            groups.setdefault(key, []).append(index)
+        groups.pop((move_row["partner_id"], move_row["currency_id"]), None)
+        leaders = sorted(indexes[0] for indexes in groups.values())
+        self._o2c_insert_rows(moves, lines, amls, leaders)
+        values = self._o2c_partner_values([moves[i]["id"] for i in leaders])
+        for indexes in groups.values():
+            for index in indexes[1:]:
+                moves[index].update(values[moves[indexes[0]]["id"]])
+        leader_set = set(leaders)
+        self._o2c_insert_rows(
+            moves, lines, amls, [i for i in range(len(moves)) if i not in leader_set]
         )
-        representatives.invalidate_recordset()
+
+    @api.model
+    def _o2c_insert_rows(self, moves, lines, amls, indexes):
+        """Insert the moves, statement lines and items of ``indexes``.
+
+        A move and its statement line reference each other (both foreign keys
+        are checked at once): they are inserted by one statement, so no row is
+        written twice.
+        """
+        if not indexes:
+            return
+        insert_linked_rows(
+            self.env.cr,
+            ("account_move", [moves[i] for i in indexes]),
+            ("account_bank_statement_line", [lines[i] for i in indexes]),
+        )
+        insert_rows(
+            self.env.cr,
+            "account_move_line",
+            [aml for i in indexes for aml in (amls[2 * i], amls[2 * i + 1])],
+        )
+
+    @api.model
+    def _o2c_partner_values(self, move_ids):
+        """{move id: {column: value}} of the partner-dependent fields, by the ORM.
+
+        The fields are recomputed on the (inserted) moves ``move_ids`` with
+        Odoo's own code and read back from the database.
+        """
+        if not move_ids:
+            return {}
+        fields_ = self._o2c_partner_fields()
+        moves = self.env["account.move"].browse(move_ids)
+        moves.invalidate_recordset()
         for fld in fields_:
-            self.env.add_to_compute(fld, representatives)
-        self.env.flush_all()
-        pairs = [(move_id, ids[0]) for ids in groups.values() for move_id in ids[1:]]
+            self.env.add_to_compute(fld, moves)
+        # Odoo's ``_validate_taxes_country`` constraint (run when the fiscal
+        # position is recomputed) assigns the non-stored ``tax_country_id``,
+        # which outside a computation is a full ``account.move.write()`` of
+        # every move (dynamic lines, balance, statement sync) for a value
+        # that only lives in the cache. Computed under protection, the same
+        # value goes to the cache alone.
+        unstored = moves._fields.get("tax_country_id")
+        if unstored is not None and not unstored.store and unstored.compute:
+            with self.env.protecting([unstored], moves):
+                unstored.compute_value(moves)
+                self.env.flush_all()
+        else:
+            self.env.flush_all()
         columns = [f.name for f in fields_ if f.column_type]
-        if pairs and columns:
-            assignments = ", ".join(f'"{c}" = rep."{c}"' for c in columns)
-            self.env.cr.execute(
-                f"""UPDATE account_move target SET {assignments}
-                      FROM unnest(%s::int[], %s::int[]) AS u(move_id, rep_id)
-                      JOIN account_move rep ON rep.id = u.rep_id
-                     WHERE target.id = u.move_id""",
-                [[p[0] for p in pairs], [p[1] for p in pairs]],
-            )
+        if not columns:
+            return {move_id: {} for move_id in move_ids}
+        names = ", ".join(f'"{c}"' for c in columns)
+        self.env.cr.execute(
+            f"SELECT id, {names} FROM account_move WHERE id = ANY(%s)", [move_ids]
+        )
+        return {
+            row[0]: dict(zip(columns, row[1:], strict=True))
+            for row in self.env.cr.fetchall()
+        }
 
 
 def _account_key(account):

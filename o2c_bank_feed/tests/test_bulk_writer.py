@@ -82,6 +82,19 @@ class TestBulkWriterExact(BankFeedCommon):
         cls.contact = cls.env["res.partner"].create(
             {"name": "Accounting Contact", "parent_id": cls.customer.id}
         )
+        # partner-dependent values of the journal entry (fiscal position,
+        # payment term, salesperson) that differ from the prototype's: every
+        # copied line of the vendor must carry the vendor's
+        cls.vendor.write(
+            {
+                "property_account_position_id": cls.env["account.fiscal.position"]
+                .create({"name": "Vendor Position"})
+                .id,
+                "property_supplier_payment_term_id": cls.pay_terms_a.id,
+                "property_payment_term_id": cls.pay_terms_a.id,
+                "user_id": cls.env.user.id,
+            }
+        )
         cls.Writer = cls.env["o2c.bank.line.writer"]
         cls.Line = cls.env["account.bank.statement.line"]
 
@@ -149,14 +162,14 @@ class TestBulkWriterExact(BankFeedCommon):
     def _bulk(self, journal, vals_list, opening, closing):
         """The writer's path; asserts the lines past each prototype were copied by SQL."""
         inserted = []
-        insert_rows = o2c_bank_line_writer.insert_rows
+        insert_linked_rows = o2c_bank_line_writer.insert_linked_rows
 
-        def spy(cr, table, rows):
-            if table == "account_bank_statement_line":
-                inserted.extend(rows)
-            return insert_rows(cr, table, rows)
+        def spy(cr, first, second):
+            if second[0] == "account_bank_statement_line":
+                inserted.extend(second[1])
+            return insert_linked_rows(cr, first, second)
 
-        self.patch(o2c_bank_line_writer, "insert_rows", spy)
+        self.patch(o2c_bank_line_writer, "insert_linked_rows", spy)
         result = self.Writer._o2c_write_lines(
             journal,
             [dict(v) for v in vals_list],

@@ -1,12 +1,19 @@
 # Copyright 2026 O2C Integration Suite contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Bulk SQL helpers of the statement line writer (plain psycopg2, no ORM).
+"""Bulk SQL helpers of the statement line writer (psycopg2 and Odoo's ``SQL``, no ORM).
 
 Table and column names passed here are module constants or come from the
 database catalogue, never from user input.
 """
 
+import io
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
 from psycopg2.extras import Json, execute_values
+
+from odoo.tools import SQL
 
 
 def _column_types(cr, table):
@@ -44,15 +51,83 @@ def next_ids(cr, table, count):
 
 
 def insert_rows(cr, table, rows):
-    """Bulk INSERT of dict rows (same keys); jsonb values wrapped."""
+    """Bulk INSERT of dict rows (same keys) into ``table``."""
+    if rows:
+        _load(cr, table, _insert_columns(cr, table, rows), rows)
+
+
+def insert_linked_rows(cr, first, second):
+    """Insert ``(table, rows)`` ``first`` and ``second`` in ONE statement.
+
+    For two tables whose rows reference each other (a move and its bank
+    statement line): foreign keys are checked at the end of the statement, when
+    both rows exist, so neither needs a second write to link it. The rows are
+    staged in temporary tables (no index, no trigger), then copied by a
+    single ``WITH ... INSERT`` statement.
+    """
+    if not first[1]:
+        return
+    staged = []
+    for table, rows in (first, second):
+        stage = f"o2c_stage_{table}"
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE IF NOT EXISTS %s (LIKE %s) ON COMMIT DROP",
+                SQL.identifier(stage),
+                SQL.identifier(table),
+            )
+        )
+        cr.execute(SQL("TRUNCATE %s", SQL.identifier(stage)))
+        columns = _insert_columns(cr, table, rows)
+        _load(cr, stage, columns, rows, types_of=table)
+        names = SQL(", ").join(SQL.identifier(c) for c in columns)
+        staged.append((SQL.identifier(table), SQL.identifier(stage), names))
+    (table1, stage1, names1), (table2, stage2, names2) = staged
+    cr.execute(
+        SQL(
+            """WITH first_rows AS (INSERT INTO %s (%s) SELECT %s FROM %s)
+               INSERT INTO %s (%s) SELECT %s FROM %s""",
+            table1,
+            names1,
+            names1,
+            stage1,
+            table2,
+            names2,
+            names2,
+            stage2,
+        )
+    )
+
+
+def _insert_columns(cr, table, rows):
+    """Columns of ``rows`` to write: the table's, left out when all None and no default."""
     types = _column_types(cr, table)
-    columns = [
+    return [
         c
         for c in rows[0]
         if c in types and (types[c][1] or any(row[c] is not None for row in rows))
     ]
+
+
+def _load(cr, target, columns, rows, types_of=None):
+    """Write ``rows`` into ``target``: ``COPY ... FROM STDIN``, else a multi-row INSERT.
+
+    COPY builds and parses no SQL per row; a value of a type its text format
+    below does not know sends the rows through ``execute_values`` instead.
+    """
+    types = _column_types(cr, types_of or target)
     jsonb = {c for c in columns if types[c][0] in ("jsonb", "json")}
     boolean = {c for c in columns if types[c][0] == "bool"}
+    names = ", ".join(f'"{c}"' for c in columns)
+    try:
+        data = _copy_text(rows, columns, jsonb, boolean)
+    except _NotCopyable:
+        data = None
+    if data is not None:
+        cr._obj.copy_expert(
+            f"COPY {target} ({names}) FROM STDIN", io.StringIO(data), size=1 << 20
+        )
+        return
 
     def adapt(column, value):
         if value is False and column not in boolean:
@@ -62,10 +137,45 @@ def insert_rows(cr, table, rows):
         return value
 
     values = [tuple(adapt(c, row[c]) for c in columns) for row in rows]
-    query = "INSERT INTO {} ({}) VALUES %s".format(
-        table, ", ".join(f'"{c}"' for c in columns)
-    )
+    query = f"INSERT INTO {target} ({names}) VALUES %s"
     execute_values(cr._obj, query, values, page_size=1000)
+
+
+class _NotCopyable(Exception):
+    """A value the COPY text format below does not encode."""
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(rows, columns, jsonb, boolean):
+    """``rows`` in PostgreSQL's COPY text format (same NULL / False rules as INSERT)."""
+    lines = []
+    for row in rows:
+        fields = []
+        for column in columns:
+            value = row[column]
+            if value is None or (value is False and column not in boolean):
+                fields.append("\\N")
+            elif column in jsonb:
+                fields.append(json.dumps(value).translate(_COPY_ESCAPES))
+            elif value is True:
+                fields.append("t")
+            elif value is False:
+                fields.append("f")
+            elif isinstance(value, str):
+                fields.append(value.translate(_COPY_ESCAPES))
+            elif isinstance(value, int | Decimal):
+                fields.append(str(value))
+            elif isinstance(value, float):
+                fields.append(repr(value))
+            elif isinstance(value, datetime | date):
+                fields.append(value.isoformat())
+            else:
+                raise _NotCopyable(type(value))
+        lines.append("\t".join(fields))
+    lines.append("")
+    return "\n".join(lines)
 
 
 def column_names(cr, table):
