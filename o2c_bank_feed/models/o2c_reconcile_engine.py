@@ -176,11 +176,12 @@ class O2cReconcileEngine(models.AbstractModel):
         pool = _ItemPool(items)
         outcome = {"auto": [], "propose": [], "none": []}
         owners = {}
+        settings = {}  # per rule: values the loop would otherwise ask each line
         for line in lines:
             data = bank_lines.get(line.id)
             if data is None:
                 continue
-            decision, owner = self._decide_line(line, data, pool, rules)
+            decision, owner = self._decide_line(line, data, pool, rules, settings)
             if decision.kind == "auto":
                 pool.consume(decision.best)
                 outcome["auto"].append((line, decision, owner[id(decision.best)]))
@@ -316,17 +317,28 @@ class O2cReconcileEngine(models.AbstractModel):
         return items
 
     @api.model
-    def _decide_line(self, line, data, pool, rules):
-        """Run every applicable rule on one line; return (Decision, owner map)."""
+    def _decide_line(self, line, data, pool, rules, settings=None):
+        """Run every applicable rule on one line; return (Decision, owner map).
+
+        ``settings`` (a dict kept over a batch) remembers each rule's match
+        parameters and partners, the same for every line of a company.
+        """
+        settings = {} if settings is None else settings
         candidates = pool.for_line(data)
         proposals, owner = [], {}
         all_keys = data["structured_keys"] | data["text_keys"]
         for rule in rules:
             if not rule._applies_to(data["journal"], data["amount"]):
                 continue
+            key = (rule.id, data["digits"], line.company_id.id)
+            if key not in settings:
+                settings[key] = (
+                    rule._get_match_params(data["digits"], line.company_id),
+                    set(rule.partner_ids.ids),
+                )
+            params, allowed = settings[key]
             items = candidates
-            if rule.partner_ids:
-                allowed = set(rule.partner_ids.ids)
+            if allowed:
                 items = [i for i in items if i.partner_id in allowed]
             if not items:
                 continue
@@ -344,7 +356,6 @@ class O2cReconcileEngine(models.AbstractModel):
                 refs=refs,
                 text=data["text"],
             )
-            params = rule._get_match_params(data["digits"], line.company_id)
             for strategy in STRATEGY_FUNCTIONS[rule.strategy]:
                 for proposal in strategy(bank_line, items, params):
                     if (
