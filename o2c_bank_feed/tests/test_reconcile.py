@@ -61,6 +61,35 @@ class TestReconcile(BankFeedCommon):
         self.assertEqual(audit._data_dict()["lines"][0]["line"], line.id)
         self.assertFalse(self._open_exception(line))
 
+    def test_rule_limited_to_partners_leaves_the_others_alone(self):
+        """A rule for some partners matches theirs only, line after line of a batch."""
+        self.env["o2c.reconcile.rule"].search([]).active = False
+        rule = self.env["o2c.reconcile.rule"].create(
+            {
+                "name": "Vendor references only",
+                "strategy": "reference",
+                "partner_ids": [Command.set(self.vendor.ids)],
+            }
+        )
+        theirs = self.make_invoice(300, partner=self.vendor)
+        others = self.make_invoice(300)
+        imp = self.import_camt(
+            [
+                {"ref": "P-1", "amount": "300.00", "structured": others.name},
+                {"ref": "P-2", "amount": "300.00", "structured": theirs.name},
+                {"ref": "P-3", "amount": "300.00", "structured": others.name},
+            ],
+            reconcile=True,
+            stmt_id="S-PARTNERS",
+        )
+        lines = imp.line_ids.sorted("id")
+        self.assertEqual(
+            lines.mapped("o2c_match_state"), ["unmatched", "matched", "unmatched"]
+        )
+        self.assertEqual(lines[1].o2c_rule_id, rule)
+        self.assertEqual(theirs.payment_state, "paid")
+        self.assertEqual(others.payment_state, "not_paid")
+
     def test_invoice_number_in_free_text_with_a_typo(self):
         invoice = self.make_invoice(321.10)
         number = invoice.name  # e.g. INV/2026/00001
