@@ -163,9 +163,14 @@ class TestBulkSql(TransactionCase):
                ALTER TABLE o2c_test_head ADD FOREIGN KEY (tail_id)
                    REFERENCES o2c_test_tail(id)"""
         )
-        heads = [{"id": i, "tail_id": 100 + i, "label": f"h\t{i}"} for i in range(5)]
-        tails = [{"id": 100 + i, "head_id": i, "label": f"t\n{i}"} for i in range(5)]
-        for _round in range(2):  # the staging tables are reused
+        count = len(TRICKY)
+        heads = [
+            {"id": i, "tail_id": 100 + i, "label": TRICKY[i]} for i in range(count)
+        ]
+        tails = [
+            {"id": 100 + i, "head_id": i, "label": f"t\n{i}"} for i in range(count)
+        ]
+        for _round in range(2):
             bulk_sql.insert_linked_rows(
                 self.cr, ("o2c_test_head", heads), ("o2c_test_tail", tails)
             )
@@ -175,7 +180,8 @@ class TestBulkSql(TransactionCase):
                     ORDER BY h.id"""
             )
             self.assertEqual(
-                self.cr.fetchall(), [(i, f"h\t{i}", f"t\n{i}") for i in range(5)]
+                self.cr.fetchall(),
+                [(i, TRICKY[i], f"t\n{i}") for i in range(count)],
             )
             self.cr.execute(
                 "SELECT count(*) FROM pg_stat_xact_user_tables "

@@ -61,42 +61,57 @@ def insert_linked_rows(cr, first, second):
 
     For two tables whose rows reference each other (a move and its bank
     statement line): foreign keys are checked at the end of the statement, when
-    both rows exist, so neither needs a second write to link it. The rows are
-    staged in temporary tables (no index, no trigger), then copied by a
-    single ``WITH ... INSERT`` statement.
+    both rows exist, so neither needs a second write to link it. The rows
+    travel as two JSON arrays turned into table rows by PostgreSQL
+    (``jsonb_populate_recordset``): no temporary table, no DDL.
     """
     if not first[1]:
         return
-    staged = []
+    parts = []
     for table, rows in (first, second):
-        stage = f"o2c_stage_{table}"
-        cr.execute(
-            SQL(
-                "CREATE TEMP TABLE IF NOT EXISTS %s (LIKE %s) ON COMMIT DROP",
-                SQL.identifier(stage),
-                SQL.identifier(table),
-            )
-        )
-        cr.execute(SQL("TRUNCATE %s", SQL.identifier(stage)))
         columns = _insert_columns(cr, table, rows)
-        _load(cr, stage, columns, rows, types_of=table)
+        types = _column_types(cr, table)
+        boolean = {c for c in columns if types[c][0] == "bool"}
+        payload = json.dumps(
+            [
+                {
+                    c: (None if (row[c] is False and c not in boolean) else row[c])
+                    for c in columns
+                }
+                for row in rows
+            ],
+            default=_json_default,
+        )
         names = SQL(", ").join(SQL.identifier(c) for c in columns)
-        staged.append((SQL.identifier(table), SQL.identifier(stage), names))
-    (table1, stage1, names1), (table2, stage2, names2) = staged
+        parts.append((SQL.identifier(table), names, payload))
+    (table1, names1, data1), (table2, names2, data2) = parts
     cr.execute(
         SQL(
-            """WITH first_rows AS (INSERT INTO %s (%s) SELECT %s FROM %s)
-               INSERT INTO %s (%s) SELECT %s FROM %s""",
+            """WITH first_rows AS (
+                   INSERT INTO %s (%s) SELECT %s
+                     FROM jsonb_populate_recordset(NULL::%s, %s::jsonb))
+               INSERT INTO %s (%s) SELECT %s
+                 FROM jsonb_populate_recordset(NULL::%s, %s::jsonb)""",
             table1,
             names1,
             names1,
-            stage1,
+            table1,
+            data1,
             table2,
             names2,
             names2,
-            stage2,
+            table2,
+            data2,
         )
     )
+
+
+def _json_default(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(type(value))
 
 
 def _insert_columns(cr, table, rows):
