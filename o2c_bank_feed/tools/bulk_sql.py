@@ -102,7 +102,10 @@ def insert_linked_rows(cr, first, second):
             names2,
             table2,
             data2,
-        )
+        ),
+        # a refused insert (say, a concurrent import's unique line) must not
+        # write megabytes of JSON to the log: the caller handles the error
+        log_exceptions=False,
     )
 
 
