@@ -145,6 +145,31 @@ def raw_rows(env, records):
     return rows
 
 
+class _Rollback(Exception):
+    pass
+
+
+def rolled_back(env, act, observe):
+    """``act()`` then ``observe()`` in a savepoint rolled back afterwards.
+
+    Returns what ``observe`` saw once ``act``'s changes were flushed and the
+    cache emptied (so it reads the database); the database and the cache are
+    then back to the state before ``act``.
+    """
+    seen = None
+    try:
+        with env.cr.savepoint():
+            result = act()
+            env.flush_all()
+            env.invalidate_all()
+            seen = observe(result)
+            raise _Rollback
+    except _Rollback:
+        pass
+    env.invalidate_all()
+    return seen
+
+
 def stored_values(records, token, extra=None, skip=(), convert=None):
     """``{model: [{field: value}]}``: stored fields (and ``extra``) of ``records``.
 

@@ -26,6 +26,7 @@ from .common import (
     VENDOR_IBAN,
     BankFeedCommon,
     raw_rows,
+    rolled_back,
     stored_values,
 )
 
@@ -54,10 +55,6 @@ MODELS = (
     "account.move",
     "account.move.line",
 )
-
-
-class _Rollback(Exception):
-    pass
 
 
 @tagged("post_install", "-at_install")
@@ -197,17 +194,9 @@ class TestBulkWriterExact(BankFeedCommon):
 
     def _isolated(self, run, *args):
         """Snapshot of ``run(*args)`` from the current state, then rolled back."""
-        snapshot = {}
-        try:
-            with self.env.cr.savepoint():
-                statement, lines = run(*args)
-                self.env.flush_all()
-                self.env.invalidate_all()
-                snapshot = self._snapshot(statement, lines)
-                raise _Rollback
-        except _Rollback:
-            pass
-        self.env.invalidate_all()
+        snapshot = rolled_back(
+            self.env, lambda: run(*args), lambda result: self._snapshot(*result)
+        )
         self.env.cr.precommit.data.get("sequence.mixin", {}).clear()
         return snapshot
 

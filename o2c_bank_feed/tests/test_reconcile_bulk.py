@@ -28,6 +28,7 @@ from .common import (
     VENDOR_IBAN,
     BankFeedCommon,
     raw_rows,
+    rolled_back,
     stored_values,
 )
 
@@ -38,10 +39,6 @@ EXTRA = {
     "account.move.line": ("reconciled", "amount_residual"),
     "account.bank.statement.line": ("is_reconciled", "amount_residual"),
 }
-
-
-class _Rollback(Exception):
-    pass
 
 
 @tagged("post_install", "-at_install")
@@ -106,22 +103,17 @@ class TestReconcileBulkExact(BankFeedCommon):
             booked.extend(p[0].id for p in prepared)
             return book(bulk_self, prepared)
 
-        snapshot = {}
-        try:
-            with self.env.cr.savepoint():
-                with patch.object(self.Bulk, "_book", spy):
-                    if bulk:
+        def act():
+            with patch.object(self.Bulk, "_book", spy):
+                if bulk:
+                    lines._o2c_job_reconcile()
+                else:
+                    with self._bulk_off():
                         lines._o2c_job_reconcile()
-                    else:
-                        with self._bulk_off():
-                            lines._o2c_job_reconcile()
-                self.env.flush_all()
-                self.env.invalidate_all()
-                snapshot = self._snapshot(lines, moves)
-                raise _Rollback
-        except _Rollback:
-            pass
-        self.env.invalidate_all()
+
+        snapshot = rolled_back(
+            self.env, act, lambda _result: self._snapshot(lines, moves)
+        )
         return snapshot, booked
 
     def _snapshot(self, lines, moves):
