@@ -85,10 +85,9 @@ class O2cReconcilePoster(models.AbstractModel):
         ]
         # The plain matches are booked in bulk (same rows as Odoo's, proven
         # field by field), the others through Odoo's reconciliation.
-        plain, other = self.env["o2c.reconcile.bulk"]._split(
-            entries, self._analytic_models_exist()
-        )
-        done = self._write_counterparts(other)
+        analytic_models = self._analytic_models_exist()
+        plain, other = self.env["o2c.reconcile.bulk"]._split(entries, analytic_models)
+        done = self._write_counterparts(other, analytic_models)
         self._reconcile([pair for _line, pairs in done for pair in pairs])
         done += self._book_plain(plain)
         now = fields.Datetime.now()
@@ -302,10 +301,12 @@ class O2cReconcilePoster(models.AbstractModel):
         return liquidity, suspense, partner, remainder, new_vals
 
     @api.model
-    def _write_counterparts(self, entries):
+    def _write_counterparts(self, entries, analytic_models=None):
         """Turn the suspense items of several lines into counterparts, in batch.
 
-        ``entries`` is ``[(line, proposal, rule, items)]``. The suspense items
+        ``entries`` is ``[(line, proposal, rule, items)]``; ``analytic_models``
+        whether the database has analytic distribution models (asked when
+        not given). The suspense items
         are removed and the counterparts created with one ``unlink`` and one
         ``create`` for the whole batch, inside one balance check of all the
         entries (Odoo checks at the end of the outermost block): the same
@@ -332,7 +333,9 @@ class O2cReconcilePoster(models.AbstractModel):
             # of these items (they have no product), so say so instead of
             # asking once per item.
             all_vals = [vals for p in prepared for vals in p[6]]
-            if self._analytic_models_exist():
+            if analytic_models is None:
+                analytic_models = self._analytic_models_exist()
+            if analytic_models:
                 writeoff_accounts = {
                     rule._get_writeoff_account(line.company_id).id
                     for line, proposal, rule, _items in entries
