@@ -74,10 +74,7 @@ def insert_linked_rows(cr, first, second):
         boolean = {c for c in columns if types[c][0] == "bool"}
         payload = json.dumps(
             [
-                {
-                    c: (None if (row[c] is False and c not in boolean) else row[c])
-                    for c in columns
-                }
+                {c: None if _is_null(row[c], c, boolean) else row[c] for c in columns}
                 for row in rows
             ],
             default=_json_default,
@@ -127,13 +124,13 @@ def _insert_columns(cr, table, rows):
     ]
 
 
-def _load(cr, target, columns, rows, types_of=None):
+def _load(cr, target, columns, rows):
     """Write ``rows`` into ``target``: ``COPY ... FROM STDIN``, else a multi-row INSERT.
 
     COPY builds and parses no SQL per row; a value of a type its text format
     below does not know sends the rows through ``execute_values`` instead.
     """
-    types = _column_types(cr, types_of or target)
+    types = _column_types(cr, target)
     jsonb = {c for c in columns if types[c][0] in ("jsonb", "json")}
     boolean = {c for c in columns if types[c][0] == "bool"}
     names = ", ".join(f'"{c}"' for c in columns)
@@ -148,8 +145,8 @@ def _load(cr, target, columns, rows, types_of=None):
         return
 
     def adapt(column, value):
-        if value is False and column not in boolean:
-            return None  # the ORM's "empty" for a non-boolean column is NULL
+        if _is_null(value, column, boolean):
+            return None
         if column in jsonb and value is not None:
             return Json(value)
         return value
@@ -157,6 +154,11 @@ def _load(cr, target, columns, rows, types_of=None):
     values = [tuple(adapt(c, row[c]) for c in columns) for row in rows]
     query = f"INSERT INTO {target} ({names}) VALUES %s"
     execute_values(cr._obj, query, values, page_size=1000)
+
+
+def _is_null(value, column, boolean):
+    """None, or False in a non-boolean column (the ORM's "empty" there is NULL)."""
+    return value is None or (value is False and column not in boolean)
 
 
 class _NotCopyable(Exception):
@@ -173,7 +175,7 @@ def _copy_text(rows, columns, jsonb, boolean):
         fields = []
         for column in columns:
             value = row[column]
-            if value is None or (value is False and column not in boolean):
+            if _is_null(value, column, boolean):
                 fields.append("\\N")
             elif column in jsonb:
                 fields.append(json.dumps(value).translate(_COPY_ESCAPES))
