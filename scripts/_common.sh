@@ -43,6 +43,14 @@ install_python_deps() {
         | grep -v -E "^WARNING" || true
     "$PYTHON" -c "import importlib.metadata as m; m.version('odoo-addon-queue_job'); import openupgradelib, pytest_odoo, cryptography.fernet, jsonschema, rapidfuzz" \
         || die "Python dependencies are missing after 'pip install -r requirements.txt'."
+    # pyOpenSSL and cryptography must be a matching pair: Odoo's base addon imports OpenSSL.
+    local ssl_err
+    if ! ssl_err="$("$PYTHON" -c "import OpenSSL.SSL, OpenSSL.crypto" 2>&1)"; then
+        die "pyOpenSSL cannot load with the installed cryptography (a mismatched pair; Odoo's base addon
+imports OpenSSL): $(echo "$ssl_err" | tail -1)
+Installed: $("$PYTHON" -m pip list 2>/dev/null | grep -i -E '^(pyopenssl|cryptography) ' | tr -s ' ' | paste -sd ',').
+Install the pair from requirements.txt: $PYTHON -m pip install -r requirements.txt"
+    fi
 }
 
 # odoo-bin when the tree has it: with workers, Odoo re-executes sys.argv[0], which breaks
@@ -74,6 +82,23 @@ cur = conn.cursor()
 cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname=%s AND pid <> pg_backend_pid()", [sys.argv[1]])
 cur.execute('DROP DATABASE IF EXISTS "%s"' % sys.argv[1].replace('"', ''))
 PY
+}
+
+# Browser tours (HttpCase.start_tour) need Chromium. Installed from Debian's package when missing and
+# we are root with apt-get (CI is); otherwise the run stops here: a tour is never skipped silently.
+ensure_browser() {
+    local bin
+    for bin in chromium chromium-browser google-chrome google-chrome-stable; do
+        command -v "$bin" > /dev/null 2>&1 && return 0
+    done
+    if [ "$(id -u)" = "0" ] && command -v apt-get > /dev/null 2>&1; then
+        echo "== Installing Debian's chromium for the browser tours"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } > /tmp/o2c-apt-chromium.log 2>&1 \
+            || { tail -20 /tmp/o2c-apt-chromium.log >&2; die "installing chromium failed (log above)"; }
+        command -v chromium > /dev/null 2>&1 || die "chromium is still not on the PATH after installing it"
+        return 0
+    fi
+    die "No Chromium/Chrome for the browser tours. Install it (Debian: 'sudo apt-get install chromium') and run this again."
 }
 
 O2C_ADDONS="o2c_integration,o2c_bank_feed,o2c_payment_gateway"

@@ -9,6 +9,7 @@ DB="${O2C_TEST_DB:-o2c_test}"
 check_odoo
 check_postgres
 install_python_deps
+ensure_browser
 
 echo "== Creating a fresh test database '$DB' with $O2C_ADDONS"
 drop_db "$DB"
