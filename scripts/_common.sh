@@ -101,4 +101,4 @@ ensure_browser() {
     die "No Chromium/Chrome for the browser tours. Install it (Debian: 'sudo apt-get install chromium') and run this again."
 }
 
-O2C_ADDONS="o2c_integration,o2c_bank_feed,o2c_payment_gateway"
+O2C_ADDONS="o2c_integration,o2c_bank_feed,o2c_payment_gateway,o2c_journal_batch"

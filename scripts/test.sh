@@ -28,7 +28,7 @@ echo "== Running the tests"
 cd "$REPO_DIR"
 export HYPOTHESIS_STORAGE_DIRECTORY="${HYPOTHESIS_STORAGE_DIRECTORY:-/tmp/o2c-hypothesis}"
 set +e
-targets=(o2c_integration/tests o2c_bank_feed/tests o2c_payment_gateway/tests)
+targets=(o2c_integration/tests o2c_bank_feed/tests o2c_payment_gateway/tests o2c_journal_batch/tests)
 if compgen -G "tests/test_*.py" > /dev/null; then targets+=(tests); fi
 "$PYTHON" -m pytest -p no:cacheprovider --odoo-database="$DB" --odoo-addons-path="$ADDONS_PATH" \
     --odoo-http -q -ra "${targets[@]}" "$@"
