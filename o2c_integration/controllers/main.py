@@ -3,7 +3,9 @@
 """Inbound webhooks: authenticate, store first, then acknowledge.
 
 The only public route of the suite. Order of operations (see docs/design.md):
-1. find the connection by its unguessable key (unknown -> 404, nothing stored);
+0. a neutralized copy of the database accepts nothing (503, nothing read or stored);
+1. find the connection by its unguessable key (unknown -> 404, nothing stored), and
+   refuse a connection in the neutralized test mode (503);
 2. refuse bodies over the connection's size limit (413) before reading them whole;
 3. verify the signature over the raw bytes (bad/missing -> 401, nothing stored);
 4. store every event in its own transaction and COMMIT, with the job enqueued in the
