@@ -25,7 +25,8 @@ UPDATE ir_cron
                  AND name = 'cron_order_status_drift');
 
 -- queued O2C jobs (event processing, invoicing, reconciliation: channel root.o2c)
--- cancelled; their events keep their state and can be queued again by hand
+-- cancelled; their events stay 'queued' (nothing lost): the stuck-event cron, off on a
+-- neutralized copy, queues them again if it is switched back on
 UPDATE queue_job
    SET state = 'cancelled',
        date_cancelled = now() AT TIME ZONE 'UTC',
