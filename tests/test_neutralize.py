@@ -18,8 +18,10 @@ test transaction's). Then:
   credentials wiped.
 """
 
+import ast
 import json
 import re
+from pathlib import Path
 
 from lxml import etree
 
@@ -38,6 +40,7 @@ from odoo.addons.o2c_payment_gateway.tests.common import (
     stripe_payment_intent,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 ORDER_PULL_PATH = "/api/orders"
 BANK_PATH = "/v2/accounts/transactions"
 
@@ -297,3 +300,50 @@ class TestNeutralize(O2cTestMixin, HttpCase):
         self.assertFalse(self.connection.is_neutralized)
         self.neutralize()
         self.assertTrue(self.connection.is_neutralized)
+
+
+# Modules that can open a network connection, and the only file allowed to use them.
+NETWORK_MODULES = {"requests", "urllib3", "httpx", "aiohttp", "http.client", "socket"}
+HTTP_CLIENT = "o2c_integration/lib/http_client.py"
+# what other modules may use of ``requests``: exception and response types only
+REQUESTS_TYPES = {"RequestException", "exceptions", "Response", "Timeout"}
+
+
+def test_no_network_call_outside_the_outbound_client():
+    """Every outbound call goes through ``lib/http_client.py`` (built only by
+    ``o2c.connection._o2c_client``), so the neutralization check there covers all."""
+    offenders = []
+    for path in sorted(ROOT.glob("o2c_*/**/*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if "/tests/" in rel or rel == HTTP_CLIENT:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), rel)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+                if node.module == "urllib":
+                    modules += [
+                        f"urllib.{alias.name}"
+                        for alias in node.names
+                        if alias.name == "request"
+                    ]
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "requests"
+                and node.attr not in REQUESTS_TYPES
+            ):
+                offenders.append(f"{rel}:{node.lineno}: requests.{node.attr}")
+                continue
+            else:
+                continue
+            for module in modules:
+                if module == "requests":
+                    continue  # attribute uses are checked above
+                if module in NETWORK_MODULES or module == "urllib.request":
+                    offenders.append(f"{rel}:{node.lineno}: import {module}")
+    assert not offenders, "network access outside the outbound client:\n" + "\n".join(
+        offenders
+    )
