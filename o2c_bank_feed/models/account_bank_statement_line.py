@@ -236,9 +236,7 @@ class AccountBankStatementLine(models.Model):
             "tag": "display_notification",
             "params": {
                 "title": self.env._("Reconciliation undone"),
-                "message": self.env._(
-                    "%(n)s bank line(s) open again.", n=len(lines)
-                ),
+                "message": self.env._("%(n)s bank line(s) open again.", n=len(lines)),
                 "type": "warning",
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },

@@ -222,7 +222,9 @@ class O2cReconcileManual(models.AbstractModel):
         line.ensure_one()
         poster = self.env["o2c.reconcile.poster"].sudo().with_company(line.company_id)
         line = line.sudo().with_company(line.company_id)
-        items = self.env["account.move.line"].sudo().concat(*[i for i, _a in allocations])
+        items = (
+            self.env["account.move.line"].sudo().concat(*[i for i, _a in allocations])
+        )
         poster._lock_items(items.ids)
         self.env.cr.execute(
             "SELECT id FROM account_bank_statement_line WHERE id = %s FOR NO KEY UPDATE",
@@ -238,8 +240,9 @@ class O2cReconcileManual(models.AbstractModel):
                     "%(items)s cannot be paid by this bank line (not open, other "
                     "currency or company).",
                     items=", ".join(
-                        (items - items.filtered_domain(self._open_items_domain(line)))
-                        .mapped("display_name")
+                        (
+                            items - items.filtered_domain(self._open_items_domain(line))
+                        ).mapped("display_name")
                     ),
                 )
             )
@@ -254,7 +257,9 @@ class O2cReconcileManual(models.AbstractModel):
             )
             for item, amount in allocations
         ]
-        self._check_allocation(self._line_open_amount(line), check_list, writeoff, digits)
+        self._check_allocation(
+            self._line_open_amount(line), check_list, writeoff, digits
+        )
         if writeoff and not writeoff_account:
             raise UserError(self.env._("Choose the account of the write-off."))
         if writeoff and not writeoff_account.active:
@@ -448,7 +453,10 @@ class O2cReconcileManual(models.AbstractModel):
             limit=1,
         )
         if last and not Exc.search_count(
-            [("dedup_key", "=", _line_key(line)), ("state", "in", ("new", "in_progress"))]
+            [
+                ("dedup_key", "=", _line_key(line)),
+                ("state", "in", ("new", "in_progress")),
+            ]
         ):
             last.write(
                 {
@@ -467,7 +475,9 @@ class O2cReconcileManual(models.AbstractModel):
                 subtype_xmlid="mail.mt_note",
             )
         if data is not None:
-            poster = self.env["o2c.reconcile.poster"].sudo().with_company(line.company_id)
+            poster = (
+                self.env["o2c.reconcile.poster"].sudo().with_company(line.company_id)
+            )
             poster._record_open([], [(line, data)])
 
     # --- BULK ACCEPT

@@ -129,6 +129,33 @@ class TestManualReconcile(BankFeedCommon):
         self.assertEqual(line.partner_id, self.supplier)
         self.assertEqual(line.move_id.partner_id, self.supplier)
 
+    def test_payout_transit_item_from_the_exception(self):
+        clearing = self.make_clearing_account("TRS01", "Manual Stripe Clearing")
+        payout = self.make_payout(clearing, 480.0, "po_manual_1", "Payout po_manual_1")
+        line = self._line("470.00", remittance="STRIPE TRANSFER")
+        exc = self._exceptions(line)
+        self.assertEqual(exc.category, "unmatched")
+        action = exc.action_o2c_manual_reconcile()
+        wizard = self.env["o2c.manual.reconcile.wizard"].browse(action["res_id"])
+        self.assertEqual(wizard.statement_line_id, line)
+        wizard.filter_reference = "po_manual_1"
+        wizard.action_search()
+        row = wizard.item_ids.filtered(lambda r: r.move_line_id.move_id == payout)
+        self.assertEqual(row.residual, 480.0)
+        row.write({"selected": True, "amount": 480.0})
+        wizard.write(
+            {
+                "writeoff_account_id": self.charges.id,
+                "writeoff_amount": -10.0,
+                "writeoff_label": "Gateway fee",
+            }
+        )
+        self.assertEqual(wizard.remaining_amount, 0.0)
+        wizard.action_validate()
+        self.assertTrue(line.is_reconciled)
+        self.assertTrue(row.move_line_id.reconciled)
+        self.assertEqual(exc.state, "resolved")
+
     def test_invalid_bookings_are_refused_and_book_nothing(self):
         invoice = self.make_invoice(100)
         line = self._line("90.00", remittance="short")
@@ -290,7 +317,9 @@ class TestManualReconcile(BankFeedCommon):
         self.assertEqual(excs.mapped("state"), ["in_progress", "in_progress", "new"])
         with self.assertRaises(UserError):
             Wizard.create({"mode": "resolve"}).action_apply()
-        Wizard.create({"mode": "resolve", "note": "Checked with the bank"}).action_apply()
+        Wizard.create(
+            {"mode": "resolve", "note": "Checked with the bank"}
+        ).action_apply()
         self.assertEqual(excs.mapped("state"), ["resolved", "resolved", "new"])
         self.assertEqual(excs[0].resolution_note, "Checked with the bank")
         self.assertTrue(

@@ -193,7 +193,10 @@ class TestBulkActionsTour(ManualTourCommon):
         self.assertEqual(first.resolved_by_id, self.tour_user)
         self.assertEqual(
             self.env["o2c.audit.log"].search_count(
-                [("action", "=", "exception.resolved"), ("res_id", "in", exceptions.ids)]
+                [
+                    ("action", "=", "exception.resolved"),
+                    ("res_id", "in", exceptions.ids),
+                ]
             ),
             2,
         )

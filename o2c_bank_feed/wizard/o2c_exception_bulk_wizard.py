@@ -39,9 +39,7 @@ class O2cExceptionBulkWizard(models.TransientModel):
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
         context = self.env.context
-        if context.get("active_model") == "o2c.exception" and context.get(
-            "active_ids"
-        ):
+        if context.get("active_model") == "o2c.exception" and context.get("active_ids"):
             values["exception_ids"] = [Command.set(context["active_ids"])]
         return values
 
