@@ -156,6 +156,40 @@ class TestManualReconcile(BankFeedCommon):
         self.assertTrue(row.move_line_id.reconciled)
         self.assertEqual(exc.state, "resolved")
 
+    def test_foreign_currency_line_in_its_transaction_currency(self):
+        eur = self.setup_other_currency("EUR")
+        first = self.make_invoice(120, currency=eur)
+        second = self.make_invoice(90, currency=eur)
+        usd_invoice = self.make_invoice(100)
+        # The bank converted 200 EUR into 100 USD (the journal currency).
+        line = self._line(
+            "100.00", reconcile=False, remittance="eur", instructed=("200.00", "EUR")
+        )
+        self.assertEqual(self.Manual._line_currency(line), eur)
+        self.assertEqual(self.Manual._line_open_amount(line), Decimal("200.00"))
+        # only items in the transaction currency are offered
+        found = self.Manual._search_items(line)
+        self.assertIn(self.open_item(first), found)
+        self.assertNotIn(self.open_item(usd_invoice), found)
+        self.Manual._book(
+            line,
+            [
+                (self.open_item(first), Decimal("120")),
+                (self.open_item(second), Decimal("90")),
+            ],
+            writeoff=Decimal("-10"),
+            writeoff_account=self.charges,
+        )
+        self.assertEqual((first | second).mapped("payment_state"), ["paid", "paid"])
+        self.assertTrue(line.is_reconciled)
+        writeoff = line.move_id.line_ids.filtered(
+            lambda aml: aml.account_id == self.charges
+        )
+        self.assertRecordValues(
+            writeoff, [{"amount_currency": 10.0, "currency_id": eur.id}]
+        )
+        self.assertEqual(sum(line.move_id.line_ids.mapped("balance")), 0.0)
+
     def test_invalid_bookings_are_refused_and_book_nothing(self):
         invoice = self.make_invoice(100)
         line = self._line("90.00", remittance="short")
