@@ -27,8 +27,14 @@
         "views/o2c_connection_views.xml",
         "views/o2c_exception_views.xml",
         "wizard/o2c_bank_statement_import_wizard_views.xml",
+        "wizard/o2c_manual_reconcile_wizard_views.xml",
+        "wizard/o2c_exception_bulk_wizard_views.xml",
+        "views/o2c_manual_reconcile_views.xml",
         "views/o2c_bank_feed_menus.xml",
         "views/res_config_settings_views.xml",
     ],
     "demo": [],
+    "assets": {
+        "web.assets_tests": ["o2c_bank_feed/static/tests/tours/**/*"],
+    },
 }

@@ -36,21 +36,25 @@ Start PostgreSQL (e.g. 'pg_ctlcluster 15 main start') and run this again."
     fi
 }
 
+# install_python_deps [PYTHON]: the project's install step for the given interpreter (default
+# $PYTHON); scripts/check_fresh_install.sh runs it against a throwaway virtualenv.
 install_python_deps() {
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check -r "$REPO_DIR/requirements.txt" 2>&1 \
+    local py="${1:-$PYTHON}"
+    "$py" -m pip install --quiet --disable-pip-version-check -r "$REPO_DIR/requirements.txt" 2>&1 \
         | grep -v -E "^(WARNING|ERROR: pip's dependency resolver|.*odoo==19)" || true
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-deps -r "$REPO_DIR/requirements-addons.txt" 2>&1 \
+    "$py" -m pip install --quiet --disable-pip-version-check --no-deps -r "$REPO_DIR/requirements-addons.txt" 2>&1 \
         | grep -v -E "^WARNING" || true
-    "$PYTHON" -c "import importlib.metadata as m; m.version('odoo-addon-queue_job'); import openupgradelib, pytest_odoo, cryptography.fernet, jsonschema, rapidfuzz" \
-        || die "Python dependencies are missing after 'pip install -r requirements.txt'."
-    # pyOpenSSL and cryptography must be a matching pair: Odoo's base addon imports OpenSSL.
+    # pyOpenSSL and cryptography must be a matching pair: Odoo's base addon imports OpenSSL
+    # (checked first: pytest_odoo imports Odoo, which would fail with a less clear message).
     local ssl_err
-    if ! ssl_err="$("$PYTHON" -c "import OpenSSL.SSL, OpenSSL.crypto" 2>&1)"; then
+    if ! ssl_err="$("$py" -c "import OpenSSL.SSL, OpenSSL.crypto" 2>&1)"; then
         die "pyOpenSSL cannot load with the installed cryptography (a mismatched pair; Odoo's base addon
 imports OpenSSL): $(echo "$ssl_err" | tail -1)
-Installed: $("$PYTHON" -m pip list 2>/dev/null | grep -i -E '^(pyopenssl|cryptography) ' | tr -s ' ' | paste -sd ',').
-Install the pair from requirements.txt: $PYTHON -m pip install -r requirements.txt"
+Installed: $("$py" -m pip list 2>/dev/null | grep -i -E '^(pyopenssl|cryptography) ' | tr -s ' ' | paste -sd ',').
+Install the pair from requirements.txt: $py -m pip install -r requirements.txt"
     fi
+    "$py" -c "import importlib.metadata as m; m.version('odoo-addon-queue_job'); import openupgradelib, pytest_odoo, cryptography.fernet, jsonschema, rapidfuzz" \
+        || die "Python dependencies are missing after 'pip install -r requirements.txt'."
 }
 
 # odoo-bin when the tree has it: with workers, Odoo re-executes sys.argv[0], which breaks

@@ -9,6 +9,7 @@ from . import o2c_reconcile_candidate
 from . import o2c_reconcile_engine
 from . import o2c_reconcile_poster
 from . import o2c_reconcile_bulk
+from . import o2c_reconcile_manual
 from . import o2c_exception
 from . import o2c_connection
 from . import o2c_event

@@ -224,6 +224,49 @@ class AccountBankStatementLine(models.Model):
             "domain": [("statement_line_id", "=", self.id)],
         }
 
+    def action_o2c_manual_reconcile(self):
+        """Reconcile these lines by hand, one after the other (a wizard)."""
+        return self.env["o2c.manual.reconcile.wizard"]._open_for(self)
+
+    def action_o2c_undo_reconciliation(self):
+        """Unreconcile these lines through Odoo; their exception opens again."""
+        lines = self.env["o2c.reconcile.manual"]._undo(self)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Reconciliation undone"),
+                "message": self.env._("%(n)s bank line(s) open again.", n=len(lines)),
+                "type": "warning",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_o2c_accept_top_suggestions(self):
+        """Accept the best suggestion of each selected line."""
+        if not self.env.user.has_group("o2c_integration.group_o2c_user"):
+            raise UserError(self.env._("Only O2C users can accept suggestions."))
+        done, refused = self.env["o2c.reconcile.manual"]._accept_top(self)
+        message = self.env._("%(n)s line(s) reconciled.", n=len(done))
+        if refused:
+            message += " " + self.env._(
+                "Left alone: %(lines)s",
+                lines="; ".join(
+                    f"{line.payment_ref or line.id} ({why})" for line, why in refused
+                ),
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Suggestions accepted"),
+                "message": message,
+                "type": "success" if done and not refused else "warning",
+                "sticky": bool(refused),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
     def action_o2c_open_move(self):
         self.ensure_one()
         return {

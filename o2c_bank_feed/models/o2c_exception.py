@@ -39,6 +39,21 @@ class O2cException(models.Model):
             )
         return candidate.action_accept()
 
+    def action_o2c_manual_reconcile(self):
+        """Reconcile the bank lines of these exceptions by hand, one after another."""
+        lines = (
+            self.env["account.bank.statement.line"]
+            .browse(
+                self.filtered(
+                    lambda e: e.res_model == "account.bank.statement.line"
+                ).mapped("res_id")
+            )
+            .exists()
+        )
+        if not lines:
+            raise UserError(self.env._("These exceptions are not about bank lines."))
+        return lines.action_o2c_manual_reconcile()
+
     def action_o2c_rerun_matching(self):
         """Run the rules again on the bank lines of these exceptions."""
         lines = (

@@ -3,7 +3,9 @@
 """Inbound webhooks: authenticate, store first, then acknowledge.
 
 The only public route of the suite. Order of operations (see docs/design.md):
-1. find the connection by its unguessable key (unknown -> 404, nothing stored);
+0. a neutralized copy of the database accepts nothing (503, nothing read or stored);
+1. find the connection by its unguessable key (unknown -> 404, nothing stored), and
+   refuse a connection in the neutralized test mode (503);
 2. refuse bodies over the connection's size limit (413) before reading them whole;
 3. verify the signature over the raw bytes (bad/missing -> 401, nothing stored);
 4. store every event in its own transaction and COMMIT, with the job enqueued in the
@@ -32,6 +34,21 @@ def _json_response(status, payload):
     return request.make_json_response(payload, status=status)
 
 
+def _neutralized_response(scope, connection_id=None):
+    # never log the webhook key itself: it is the URL's secret part
+    _logger.warning(
+        "O2C webhook refused (connection %s): %s neutralized", connection_id, scope
+    )
+    return _json_response(
+        503,
+        {
+            "error": "neutralized",
+            "detail": f"this {scope} is neutralized (a test copy): webhooks are "
+            "refused and nothing was stored",
+        },
+    )
+
+
 class O2cWebhookController(http.Controller):
     @http.route(
         "/o2c/webhook/<string:webhook_key>",
@@ -44,13 +61,18 @@ class O2cWebhookController(http.Controller):
     def o2c_webhook(self, webhook_key, **_kwargs):
         httpreq = request.httprequest
         env = request.env
-        connection = (
-            env["o2c.connection"]
-            .sudo()
-            .search([("webhook_key", "=", webhook_key), ("active", "=", True)], limit=1)
+        Connection = env["o2c.connection"].sudo()
+        # A neutralized copy accepts no webhook at all, whatever the key: 503 so that
+        # a sender pointed here by mistake keeps the delivery and retries later.
+        if Connection._o2c_database_neutralized():
+            return _neutralized_response("database")
+        connection = Connection.search(
+            [("webhook_key", "=", webhook_key), ("active", "=", True)], limit=1
         )
         if not connection:
             return _json_response(404, {"error": "unknown webhook"})
+        if connection.neutralized:
+            return _neutralized_response("connection", connection.id)
         limit = connection.max_body_bytes or 1024 * 1024
         declared = httpreq.content_length
         if declared is not None and declared > limit:

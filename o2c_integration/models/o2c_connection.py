@@ -46,6 +46,17 @@ _logger = logging.getLogger(__name__)
 _BUCKETS = {}
 _BUCKETS_LOCK = threading.Lock()
 
+#: System parameter Odoo's base ``data/neutralize.sql`` sets on a neutralized copy.
+NEUTRALIZED_PARAM = "database.is_neutralized"
+
+
+class ConnectionNeutralized(UserError):
+    """An outbound call refused because the database or the connection is neutralized.
+
+    A ``UserError``: the person who clicked sees why, and an event handler that
+    tried to call out fails permanently (it is a copy: retrying cannot help).
+    """
+
 
 @contextmanager
 def o2c_new_env(env):
@@ -163,6 +174,20 @@ class O2cConnection(models.Model):
     last_error = fields.Text(readonly=True, copy=False)
     event_count = fields.Integer(compute="_compute_event_stats")
     failed_event_count = fields.Integer(compute="_compute_event_stats")
+    # Environment isolation (data/neutralize.sql of the three addons)
+    neutralized = fields.Boolean(
+        string="Neutralized (test mode)",
+        tracking=True,
+        help="Set by the database neutralization: outbound calls and inbound "
+        "webhooks of this connection are refused. Clearing it is not enough while "
+        "the database itself is neutralized (system parameter "
+        "database.is_neutralized).",
+    )
+    is_neutralized = fields.Boolean(
+        compute="_compute_is_neutralized",
+        help="The connection or the whole database is neutralized: no outbound "
+        "call leaves, no inbound webhook is accepted.",
+    )
 
     _webhook_key_uniq = models.Constraint(
         "UNIQUE(webhook_key)", "The webhook key must be unique."
@@ -177,6 +202,12 @@ class O2cConnection(models.Model):
             rec.webhook_url = (
                 f"{base}/o2c/webhook/{rec.webhook_key}" if rec.webhook_key else False
             )
+
+    @api.depends("neutralized")
+    def _compute_is_neutralized(self):
+        database = self._o2c_database_neutralized()
+        for rec in self:
+            rec.is_neutralized = database or rec.neutralized
 
     def _compute_event_stats(self):
         Event = self.env["o2c.event"]
@@ -255,6 +286,43 @@ class O2cConnection(models.Model):
         )
         return 200, "application/json", body
 
+    # --- ENVIRONMENT ISOLATION
+
+    @api.model
+    def _o2c_database_neutralized(self):
+        """True on a neutralized copy (``odoo-bin neutralize``, duplicate/restore
+        with neutralization).
+
+        Read straight from the table rather than through ``get_param``'s cache: a
+        database neutralized under a running server must stop calling out at once.
+        """
+        self.env.cr.execute(
+            "SELECT value FROM ir_config_parameter WHERE key = %s", [NEUTRALIZED_PARAM]
+        )
+        row = self.env.cr.fetchone()
+        return bool(row and row[0] and row[0].strip().lower() not in ("0", "false"))
+
+    def _o2c_check_not_neutralized(self):
+        """Raise ``ConnectionNeutralized`` before anything could leave this process."""
+        self.ensure_one()
+        database = self._o2c_database_neutralized()
+        if database or self.sudo().neutralized:
+            _logger.warning(
+                "O2C: outbound call of connection %s refused: %s neutralized",
+                self.id,
+                "database" if database else "connection",
+            )
+            raise ConnectionNeutralized(
+                self.env._(
+                    "Connection %(c)s is neutralized (%(why)s): no call to the "
+                    "external system is made from this database.",
+                    c=self.sudo().name,
+                    why=self.env._("this database is a neutralized copy")
+                    if database
+                    else self.env._("test mode set by the neutralization"),
+                )
+            )
+
     # --- OUTBOUND CLIENT
 
     def _o2c_bucket(self):
@@ -321,6 +389,8 @@ class O2cConnection(models.Model):
 
     def _o2c_client(self, **overrides):
         self.ensure_one()
+        # every outbound client (API calls, OAuth2 tokens) is built here
+        self._o2c_check_not_neutralized()
         opts = {
             "connect_timeout": self.connect_timeout or 5.0,
             "read_timeout": self.read_timeout or 30.0,
@@ -369,6 +439,8 @@ class O2cConnection(models.Model):
                                      idempotency_key=f"status-{invoice.id}-posted")
         """
         self.ensure_one()
+        # before the auth step, which may itself fetch an OAuth2 token
+        self._o2c_check_not_neutralized()
         url = (
             path
             if path.startswith(("http://", "https://"))

@@ -24,7 +24,8 @@ Handlers are registered per (connection type, event type) by overriding
 
         def _o2c_get_handlers(self):
             handlers = super()._o2c_get_handlers()
-            handlers[("stripe", "*")] = self.env["o2c.gateway.payment"]._o2c_handle_event
+            processor = self.env["o2c.gateway.processor"]
+            handlers[("stripe", "*")] = processor._pg_handle_event
             return handlers
 
 A handler receives the event (a record) and returns the records it created (any

@@ -207,11 +207,10 @@ class ResConfigSettings(models.TransientModel):
             rec.o2c_events_dead = per_state.get("dead", 0)
 
     def _compute_o2c_neutralized(self):
-        value = (
-            self.env["ir.config_parameter"].sudo().get_param("database.is_neutralized")
-        )
+        # the same test as the outbound client and the webhook refusal
+        value = self.env["o2c.connection"]._o2c_database_neutralized()
         for rec in self:
-            rec.o2c_neutralized = bool(value)
+            rec.o2c_neutralized = value
 
     # --- BUSINESS METHODS
 

@@ -203,5 +203,7 @@ class TestO2cSettings(O2cCommon):
         params = self.env["ir.config_parameter"].sudo()
         params.set_param("database.is_neutralized", False)
         self.assertFalse(self._settings(self.o2c_sysadmin).o2c_neutralized)
+        params.set_param("database.is_neutralized", "false")
+        self.assertFalse(self._settings(self.o2c_sysadmin).o2c_neutralized)
         params.set_param("database.is_neutralized", True)
         self.assertTrue(self._settings(self.o2c_sysadmin).o2c_neutralized)

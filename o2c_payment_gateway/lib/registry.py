@@ -1,6 +1,9 @@
 # Copyright 2026 O2C Integration Suite contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Gateway adapter registry: adding a third gateway is one file.
+"""Gateway adapter registry: the pure side of a gateway is one adapter.
+
+The Odoo models do not dispatch through this registry yet (they branch on
+``connection_type``): readme/DESCRIPTION.md lists what adding a gateway takes today.
 
 A generic webhook controller only needs::
 
