@@ -23,7 +23,12 @@ CITED_PATH = re.compile(
 )
 METHOD_NAME = re.compile(r"(?<![\w.])\.?(_o2c_\w+|_pg_\w+|_cron_\w+|action_\w+)\b")
 # Odoo / queue_job names a doc may cite (not ours to define)
-EXTERNAL_NAMES = {"action_post", "action_archive", "action_confirm"}
+EXTERNAL_NAMES = {
+    "action_post",
+    "action_archive",
+    "action_confirm",
+    "action_undo_reconciliation",
+}
 
 
 def _files(*suffixes):
