@@ -131,3 +131,21 @@ class TestJournalPull(JournalBatchCommon):
         self.assertEqual(exc.category, "connection_down")
         self.assertIn("another host", exc.description)
         self.assertEqual(len(self.server.requests), 1)
+
+
+class TestJournalNeutralized(JournalBatchCommon):
+    def test_neutralized_copy_never_pulls(self):
+        from odoo.modules.neutralize import neutralize_database
+
+        server = FakeHTTPServer().start()
+        self.addCleanup(server.stop)
+        server.add("GET", "/journal-batches", [FakeResponse(200, json={"batches": []})])
+        self.source.sudo().base_url = server.url
+        cron = self.env.ref("o2c_journal_batch.ir_cron_o2c_journal_pull")
+        self.assertTrue(cron.active)
+        neutralize_database(self.env.cr)
+        self.env.invalidate_all()
+        self.assertFalse(cron.active)
+        with trap_jobs():
+            self.env["o2c.connection"]._cron_jb_pull()
+        self.assertEqual(server.requests, [])
