@@ -29,9 +29,23 @@ from odoo.addons.o2c_integration.lib.exceptions import (
 from ..lib.tabular import READY_MAPPINGS
 
 BATCH_EVENT = "journal.batch"
-MAPPINGS = [("json", "Batch format 1.0 (JSON)")] + [
-    (code, spec["name"]) for code, spec in READY_MAPPINGS.items()
+MAPPINGS = [
+    ("json", "Batch format 1.0 (JSON)"),
+    *[(code, spec["name"]) for code, spec in READY_MAPPINGS.items()],
+    ("custom", "My columns (CSV / XLSX)"),
 ]
+#: Batch field -> connection field naming its column, for the "custom" layout.
+CUSTOM_COLUMNS = {
+    "account": "jb_col_account",
+    "label": "jb_col_label",
+    "debit": "jb_col_debit",
+    "credit": "jb_col_credit",
+    "amount": "jb_col_amount",
+    "date": "jb_col_date",
+    "partner_ref": "jb_col_partner",
+    "tax_code": "jb_col_tax",
+    "document_ref": "jb_col_document",
+}
 
 
 def batch_external_id(document):
@@ -71,6 +85,22 @@ class O2cConnection(models.Model):
         help="Expense exports: the account credited per report (employee "
         "reimbursements payable).",
     )
+    jb_col_account = fields.Char(string="Account Column")
+    jb_col_label = fields.Char(string="Label Column")
+    jb_col_debit = fields.Char(string="Debit Column")
+    jb_col_credit = fields.Char(string="Credit Column")
+    jb_col_amount = fields.Char(
+        string="Signed Amount Column", help="Instead of debit and credit columns."
+    )
+    jb_col_date = fields.Char(string="Date Column")
+    jb_col_partner = fields.Char(string="Partner Column")
+    jb_col_tax = fields.Char(string="Tax Code Column")
+    jb_col_document = fields.Char(string="Document Column")
+    jb_col_analytic = fields.Char(
+        string="Analytic Columns",
+        help="Comma-separated columns, each holding an analytic code (100 % each).",
+    )
+    jb_amount_in_cents = fields.Boolean(string="Amounts in Cents")
     jb_pull_path = fields.Char(string="Batch Pull Path", default="/journal-batches")
     jb_pull_bookmark = fields.Char(string="Pulled Up To", readonly=True, copy=False)
     jb_code_map_ids = fields.One2many(
@@ -86,6 +116,44 @@ class O2cConnection(models.Model):
         )
         for rec in self:
             rec.jb_batch_count = counts.get(rec, 0)
+
+    def _jb_column_mapping(self):
+        """The spreadsheet mapping of this source (see ``lib/tabular.rows_to_batch``)."""
+        self.ensure_one()
+        if self.jb_mapping == "custom":
+            mapping = {
+                "columns": {
+                    field: self[name].strip()
+                    for field, name in CUSTOM_COLUMNS.items()
+                    if self[name] and self[name].strip()
+                },
+                "analytic_columns": [
+                    col.strip()
+                    for col in (self.jb_col_analytic or "").split(",")
+                    if col.strip()
+                ],
+                "amount_in_cents": self.jb_amount_in_cents,
+            }
+            missing = {"account", "label"} - set(mapping["columns"])
+            if missing or not {"debit", "credit", "amount"} & set(mapping["columns"]):
+                raise UserError(
+                    self.env._(
+                        "%(c)s: name at least the account, label and amount (or debit "
+                        "and credit) columns.",
+                        c=self.name,
+                    )
+                )
+        else:
+            mapping = dict(READY_MAPPINGS[self.jb_mapping])
+        if self.jb_balance_account:
+            mapping["balance_account"] = self.jb_balance_account
+        elif "balance_account" in mapping:
+            raise UserError(
+                self.env._(
+                    "Set the balancing account code on %(c)s first.", c=self.name
+                )
+            )
+        return mapping
 
     # --- WEBHOOK HOOKS
 

@@ -289,3 +289,62 @@ class TestJournalBatch(JournalBatchCommon):
             UserError, r"Nothing was imported.*row 2 \(Debit Amount\)"
         ):
             upload.action_upload()
+
+    def test_spreadsheet_upload_with_the_source_own_columns(self):
+        self.source.sudo().write(
+            {
+                "jb_mapping": "custom",
+                "jb_col_account": "Konto",
+                "jb_col_label": "Text",
+                "jb_col_debit": "Soll",
+                "jb_col_credit": "Haben",
+                "jb_col_date": "Datum",
+                "jb_col_analytic": "Kostenstelle",
+            }
+        )
+        csv_text = (
+            "Konto;Text;Soll;Haben;Datum;Kostenstelle\n"
+            "JB6410;Gehalt Verwaltung;1200,50;;2026-11-30;ADM\n"
+            "JB4210;Nettolohn;;1200,50;2026-11-30;\n"
+        )
+        upload = (
+            self.env["o2c.journal.batch.upload"]
+            .with_user(self.controller)
+            .create(
+                {
+                    "connection_id": self.source.id,
+                    "file": base64.b64encode(csv_text.encode("cp1252")),
+                    "filename": "lohn.csv",
+                    "batch_ref": "LOHN-11",
+                    "date": "2026-11-30",
+                }
+            )
+        )
+        event = self.env["o2c.event"].sudo().browse(upload.action_upload()["res_id"])
+        event._job_process()
+        batch = self.batch_of(event)
+        self.assertEqual(batch.state, "posted", batch.violations)
+        self.assertEqual(
+            batch.line_ids.mapped("label"), ["Gehalt Verwaltung", "Nettolohn"]
+        )
+        self.assertAlmostEqual(batch.total_debit, 1200.50)
+        self.assertEqual(
+            batch.line_ids[0].analytic_distribution, {str(self.adm.id): 100.0}
+        )
+        # a layout that names no amount column is refused before anything is stored
+        self.source.sudo().write({"jb_col_debit": False, "jb_col_credit": False})
+        upload = (
+            self.env["o2c.journal.batch.upload"]
+            .with_user(self.controller)
+            .create(
+                {
+                    "connection_id": self.source.id,
+                    "file": base64.b64encode(csv_text.encode()),
+                    "filename": "lohn.csv",
+                    "batch_ref": "LOHN-12",
+                    "date": "2026-11-30",
+                }
+            )
+        )
+        with self.assertRaisesRegex(UserError, "amount"):
+            upload.action_upload()

@@ -15,7 +15,7 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..lib.batch_format import BatchFormatError, parse_batch
-from ..lib.tabular import READY_MAPPINGS, read_rows, rows_to_batch
+from ..lib.tabular import read_rows, rows_to_batch
 
 
 class O2cJournalBatchUpload(models.TransientModel):
@@ -52,15 +52,7 @@ class O2cJournalBatchUpload(models.TransientModel):
             return document
         if not self.batch_ref or not self.date:
             raise UserError(self.env._("A spreadsheet needs a batch id and a date."))
-        mapping = dict(READY_MAPPINGS[conn.jb_mapping])
-        if "balance_account" in mapping:
-            if not conn.jb_balance_account:
-                raise UserError(
-                    self.env._(
-                        "Set the balancing account code on %(c)s first.", c=conn.name
-                    )
-                )
-            mapping["balance_account"] = conn.jb_balance_account
+        mapping = conn._jb_column_mapping()
         header = {
             "source_system": conn.jb_mapping,
             "batch_id": self.batch_ref,
