@@ -384,9 +384,18 @@ def _statement(node: _Node, body: _Text) -> Statement:
     ledger = node.child("LEDGERBAL")
     if ledger is not None:
         ledger_where = body.line(ledger.start)
-        closing = _amount(
-            ledger.text("BALAMT"), "LEDGERBAL/BALAMT", ledger_where, False
-        )
+        balance = ledger.child("BALAMT")
+        if balance is None or not (balance.value or "").strip():
+            # A ledger balance without its amount is a broken export, not a
+            # statement without closing balance: importing it would skip
+            # the balance check the bank meant to allow.
+            raise ParseError(
+                "LEDGERBAL/BALAMT (the closing balance) is "
+                + ("missing" if balance is None else "empty"),
+                fmt=FMT,
+                location=body.line(balance.start if balance else ledger.start),
+            )
+        closing = _amount(balance.value, "LEDGERBAL/BALAMT", ledger_where)
         closing_date = _date(
             ledger.text("DTASOF"), "LEDGERBAL/DTASOF", ledger_where, False
         )
