@@ -393,7 +393,7 @@ def _statement(node: _Node, body: _Text) -> Statement:
                 "LEDGERBAL/BALAMT (the closing balance) is "
                 + ("missing" if balance is None else "empty"),
                 fmt=FMT,
-                location=body.line(balance.start if balance else ledger.start),
+                location=body.line((balance or ledger).start),
             )
         closing = _amount(balance.value, "LEDGERBAL/BALAMT", ledger_where)
         closing_date = _date(
