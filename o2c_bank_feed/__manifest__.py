@@ -12,7 +12,9 @@
     "development_status": "Alpha",
     "installable": True,
     "depends": ["o2c_integration"],
-    "external_dependencies": {"python": ["rapidfuzz", "python-dateutil", "openpyxl"]},
+    "external_dependencies": {
+        "python": ["rapidfuzz", "python-dateutil", "openpyxl", "python-stdnum"]
+    },
     "data": [
         "security/o2c_bank_feed_security.xml",
         "security/ir.model.access.csv",

@@ -14,7 +14,9 @@
     "application": True,
     "installable": True,
     "depends": ["mail", "account", "sale", "queue_job"],
-    "external_dependencies": {"python": ["cryptography", "requests", "jsonschema"]},
+    "external_dependencies": {
+        "python": ["cryptography", "requests", "jsonschema", "python-stdnum"]
+    },
     "data": [
         "security/o2c_security.xml",
         "security/ir.model.access.csv",

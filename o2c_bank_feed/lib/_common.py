@@ -10,6 +10,7 @@ money a bank ever sent.
 
 from __future__ import annotations
 
+import importlib.machinery
 import logging
 import re
 from datetime import date
@@ -63,11 +64,33 @@ _CURRENCY_DECIMALS = {
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 _IBAN_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")
 _BIC_RE = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
-# "A" -> "10" ... "Z" -> "35", the ISO 7064 mod 97-10 letter substitution
-_LETTER_DIGITS = str.maketrans({chr(65 + i): str(10 + i) for i in range(26)})
 # At most 30 integer digits: a bank amount never needs more, and the bound keeps
 # adversarial input from building gigantic Decimals.
 _DEC_RE = re.compile(r"^[+-]?[0-9]{1,30}(?:\.[0-9]{0,12})?$|^[+-]?\.[0-9]{1,12}$")
+
+
+def _stdnum_iban():
+    """``stdnum.iban``, importable inside an Odoo process too.
+
+    Odoo 19 wraps the loader of the packages it monkeypatches (``stdnum``
+    among them, see ``odoo/_monkeypatches``) in an object without
+    ``get_resource_reader``: ``importlib.resources`` then cannot open
+    stdnum's data files ("Can't open orphan path"), and ``stdnum.iban``
+    reads the IBAN registry (``iban.dat``) as it is imported. The package
+    gets a standard source loader back for its resources; Odoo's patch,
+    applied when the package was executed, stays applied.
+    """
+    import stdnum
+
+    spec = stdnum.__spec__
+    if spec and spec.origin and not hasattr(spec.loader, "get_resource_reader"):
+        spec.loader = importlib.machinery.SourceFileLoader(spec.name, spec.origin)
+    from stdnum import iban
+
+    return iban
+
+
+stdnum_iban = _stdnum_iban()
 
 
 def is_digits(text: str) -> bool:
@@ -86,10 +109,18 @@ def is_currency(code: str | None) -> bool:
 
 
 def is_valid_iban(value: str | None) -> bool:
-    """ISO 13616 check (shape + mod-97), on an already compacted value."""
+    """ISO 13616 check of an already compacted, upper-case value.
+
+    python-stdnum (an Odoo dependency) checks the mod-97 check digits and,
+    unlike a bare mod-97, the country's IBAN length and BBAN structure from
+    the SWIFT registry: "DE" followed by 21 digits is refused even when its
+    check digits happen to fit. The country modules are not run
+    (``check_country=False``): they also look the bank code up in a bundled
+    bank list, which would refuse real IBANs of banks newer than the list.
+    """
     if not value or not _IBAN_RE.match(value):
         return False
-    return int((value[4:] + value[:4]).translate(_LETTER_DIGITS)) % 97 == 1
+    return stdnum_iban.is_valid(value, check_country=False)
 
 
 def is_bic(value: str | None) -> bool:

@@ -48,6 +48,63 @@ def refuse_dtd(data: bytes, fmt: str) -> None:
         )
 
 
+#: Bytes fed to expat at a time (what ``iterparse`` uses): elements parsed
+#: ahead of the events being handled stay few.
+_CHUNK = 16 * 1024
+
+
+def iterparse(data: bytes, fmt: str, events: tuple[str, ...]):
+    """Batches of ``(event, element)``, like ``ElementTree.iterparse``.
+
+    The errors expat raises while it is fed become :class:`ParseError`, and
+    only those: the code consuming the events runs outside that ``try`` (a
+    bug there must stay a bug, not become "malformed XML"):
+
+    * a declared encoding Python does not know (``LookupError``);
+    * a declared multi-byte encoding other than UTF-8/16 (UTF-7, UTF-32,
+      Shift_JIS, EUC-JP, GB2312, Big5...): expat refuses it with a plain
+      ``ValueError("multi-byte encodings are not supported")``;
+    * malformed XML found when the input ends.
+
+    Malformed XML found earlier is queued by ``XMLPullParser`` and raised
+    as ``ET.ParseError`` while a batch is iterated: the caller converts it
+    with :func:`xml_error` (nothing else raises that type).
+
+    Batches rather than single events: a generator step per element would
+    add a sixth to the whole CAMT parse.
+
+    Example::
+
+        try:
+            for batch in iterparse(data, "camt", ("start",)):
+                for event, elem in batch:
+                    ...
+        except ET.ParseError as exc:
+            raise xml_error(exc, "camt") from exc
+    """
+    parser = ET.XMLPullParser(events)
+    for offset in range(0, len(data), _CHUNK):
+        _step(parser.feed, data[offset : offset + _CHUNK], fmt)
+        yield parser.read_events()
+    _step(parser.close, None, fmt)  # "no element found", unclosed tags
+    yield parser.read_events()
+
+
+def _step(method, arg, fmt: str) -> None:
+    """``parser.feed(arg)`` / ``parser.close()`` with its errors converted."""
+    try:
+        method() if arg is None else method(arg)
+    except ET.ParseError as exc:
+        raise xml_error(exc, fmt) from exc
+    except (LookupError, ValueError) as exc:
+        raise ParseError(
+            f"unsupported character encoding ({exc}); bank statements in XML "
+            "are UTF-8 (or UTF-16, ISO-8859-x)",
+            fmt=fmt,
+            location="line 1",
+        ) from exc
+
+
 def xml_error(exc: ET.ParseError, fmt: str) -> ParseError:
     """Convert an expat error into a located :class:`ParseError`."""
     line, column = getattr(exc, "position", (0, 0))

@@ -59,7 +59,7 @@ from ._common import (
     normalize_account,
     two_digit_year,
 )
-from .statement import ParseError, Statement, StatementLine
+from .statement import ParseError, Statement, StatementLine, guarded
 
 _logger = logging.getLogger(__name__)
 
@@ -521,6 +521,7 @@ class _Bai2:
         return self.statements
 
 
+@guarded("bai2")
 def parse_bai2(
     data: bytes, *, sign_overrides: dict[str, int] | None = None
 ) -> list[Statement]:

@@ -12,17 +12,21 @@
 * Parsing is streaming (``iterparse``): each ``Ntry`` is turned into lines as
   soon as it is complete, then cleared *and removed* from its parent, so a
   file with 100,000 entries never holds more than one entry as a DOM.
-* Batch entries (``NtryDtls/TxDtls`` repeated) give one line per ``TxDtls``.
-  Their amounts must be given and add up to the entry amount: splitting an
-  entry amount evenly (or guessing) would book wrong figures, so a batch that
-  cannot be itemised honestly is a :class:`ParseError`.
+* Batch entries (``NtryDtls/TxDtls`` repeated) give one line per ``TxDtls``
+  when every transaction carries its amount in the entry currency; those
+  amounts must then add up to the entry amount (a :class:`ParseError`
+  otherwise). ISO 20022 makes the transaction amount optional, and banks do
+  send batches without it (camt.054 collections, camt.053 "Sammelbuchung"):
+  such an entry becomes ONE line for the entry amount that lists every
+  transaction's remittance, structured reference and EndToEndId, so the
+  reconciliation engine can still match it to the several invoices it pays.
+  Splitting the amount evenly (or guessing) would book wrong figures.
 * Entries with status ``PDNG`` (pending), ``INFO`` or ``FUTR`` are not
   bookings and are skipped (counted in :attr:`Statement.notes`).
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import xml.etree.ElementTree as ET
@@ -31,8 +35,8 @@ from datetime import date
 from decimal import Decimal
 
 from ._common import iso_date, join_text, normalize_account, parse_decimal
-from ._xmlsafe import local, namespace, refuse_dtd, xml_error
-from .statement import ParseError, Statement, StatementLine
+from ._xmlsafe import iterparse, local, namespace, refuse_dtd, xml_error
+from .statement import ParseError, Statement, StatementLine, guarded
 
 _logger = logging.getLogger(__name__)
 
@@ -189,6 +193,7 @@ class _Camt:
         self.statements: list[Statement] = []
         self.lines: list[StatementLine] = []
         self.skipped = 0
+        self.batched = 0  # batch entries kept as one line (no tx amounts)
         self.n_container = 0
         self.n_entry = 0
         self.entry_ccy: str | None = None  # first entry currency, booked or not
@@ -289,18 +294,18 @@ class _Camt:
             raw = self.raw.text(*span)
             self.lines.append(self.line(ctx, tx, sign * amount, entry_ref, raw))
             return
-        # Batch: one line per TxDtls, amounts required and must add up.
+        # Batch: one line per TxDtls when all amounts are given (they must
+        # add up), else one line for the whole entry.
         signed = []
         for index, tx in enumerate(txs, start=1):
             tx_where = f"{where}/NtryDtls/TxDtls[{index}]"
             tx_amount = self.tx_amount(tx, ccy, tx_where)
             if tx_amount is None:
-                raise ParseError(
-                    f"batch entry with {len(txs)} transactions but transaction "
-                    f"{index} has no amount in {ccy}: cannot itemise",
-                    fmt=FMT,
-                    location=tx_where,
+                raw = self.raw.text(*span)
+                self.lines.append(
+                    self.batch_line(ctx, txs, sign * amount, entry_ref, raw)
                 )
+                return
             tx_ind = x.text(tx, "CdtDbtInd")
             tx_sign = self.sign(tx_ind, f"{tx_where}/CdtDbtInd") if tx_ind else sign
             signed.append(tx_sign * tx_amount)
@@ -317,6 +322,87 @@ class _Camt:
                 ref = f"{entry_ref}/{index}"
             raw = self.raw.tx_text(span, index)
             self.lines.append(self.line(ctx, tx, tx_amount, ref, raw, batch=True))
+
+    def batch_line(
+        self, ctx: _Entry, txs: list[ET.Element], amount, bank_ref, raw
+    ) -> StatementLine:
+        """One line for a batch entry whose transactions carry no amount.
+
+        Every transaction is read as if it were a line of its own, then the
+        lines are folded into one: the remittance lists each transaction's
+        remittance, structured reference and EndToEndId (in that order,
+        ``"; "`` between transactions), which is where the engine looks for
+        the invoice numbers and references of a line paying several items.
+        A value all transactions share (counterparty, structured reference,
+        EndToEndId) is kept in its own field; differing values are only in
+        the remittance and, for the references, in ``extra``.
+        """
+        parts = [self.line(ctx, tx, amount, None, "", batch=True) for tx in txs]
+        texts: list[str] = [ctx.info] if ctx.info else []
+        seen = set(texts)
+        for part in parts:
+            words = set((part.remittance or "").split())
+            for value in (
+                part.remittance,
+                part.structured_reference,
+                part.end_to_end_id,
+            ):
+                # A transaction without RmtInf repeats the entry's info, and
+                # a reference already written in its remittance need not
+                # come twice.
+                if not value or value in seen:
+                    continue
+                if value is not part.remittance and value in words:
+                    continue
+                seen.add(value)
+                texts.append(value)
+
+        def shared(name):
+            values = {getattr(part, name) for part in parts}
+            return values.pop() if len(values) == 1 else None
+
+        def listed(name):
+            values = [getattr(part, name) for part in parts]
+            return ", ".join(dict.fromkeys(v for v in values if v))
+
+        extra = {"batch_transactions": str(len(txs))}
+        for key, name in (
+            ("end_to_end_ids", "end_to_end_id"),
+            ("structured_references", "structured_reference"),
+        ):
+            if shared(name) is None and listed(name):
+                extra[key] = listed(name)
+        counterparty = {
+            (p.counterparty_name, p.counterparty_account, p.counterparty_bic)
+            for p in parts
+        }
+        name, account, bic = (
+            counterparty.pop() if len(counterparty) == 1 else (None, None, None)
+        )
+        self.batched += 1
+        orig_amount, orig_ccy = self.original(
+            ctx.details, ctx.currency, 1 if amount >= 0 else -1, ctx.where
+        )
+        return StatementLine(
+            booking_date=ctx.booking,
+            value_date=ctx.value,
+            amount=amount,
+            currency=ctx.currency,
+            original_amount=orig_amount,
+            original_currency=orig_ccy,
+            counterparty_name=name,
+            counterparty_account=account,
+            counterparty_bic=bic,
+            structured_reference=shared("structured_reference"),
+            remittance="; ".join(texts) or None,
+            end_to_end_id=shared("end_to_end_id"),
+            bank_reference=bank_ref,
+            transaction_code=ctx.code or shared("transaction_code"),
+            customer_reference=shared("customer_reference"),
+            is_reversal=ctx.reversal,
+            raw=raw,
+            extra=extra,
+        )
 
     def tx_amount(self, tx: ET.Element, ccy: str, where: str) -> Decimal | None:
         """Amount of a TxDtls in the entry currency, or ``None``."""
@@ -480,9 +566,15 @@ class _Camt:
             _logger.info(
                 "CAMT %s: %s non-booked entries skipped", statement_id, self.skipped
             )
+        if self.batched:
+            statement.notes.append(
+                f"{self.batched} batch entries imported as one line each: their "
+                "transactions carry no amount of their own"
+            )
         self.statements.append(statement)
         self.lines = []
         self.skipped = 0
+        self.batched = 0
         self.n_entry = 0
         self.entry_ccy = None
 
@@ -506,57 +598,72 @@ class _Camt:
         self.container = _CONTAINERS[match.group(1)] if match else None
 
     def run(self, data: bytes) -> list[Statement]:
-        """Drive ``iterparse`` with *start* events only.
+        """Drive the XML parser, acting on *start* events.
 
         An ``Ntry`` is complete as soon as the next ``Ntry`` (or container)
         starts, and a container once the next container starts or the
-        document ends: processing at those points needs half the events of a
-        start/end loop. ``Ntry`` only occurs as a child of the container and
-        the containers only under ``BkToCstmr*`` in every CAMT version, so
-        tag names are enough to place them.
+        document ends. End events only keep the depth: ``Ntry`` must be a
+        child of the open container (depth 3) and containers children of
+        ``BkToCstmr*`` (depth 2), in every CAMT version. The tree cannot
+        tell: the parser reads ahead, so an element is not necessarily the
+        last child of its parent when its event arrives, and searching the
+        parent (``elem in parent``) is quadratic over a file with thousands
+        of statements.
         """
-        events = ET.iterparse(io.BytesIO(data), events=("start",))
         container: ET.Element | None = None
+        container_parent: ET.Element | None = None
         pending: ET.Element | None = None
+        ntry_tag = ""
+        containers: set[str] = set()
+        depth = -1  # of the element whose event is handled; the root is 0
+        level1 = level2 = None  # the open elements at depth 1 and 2
         try:
-            _, root = next(events)
-            self.root(root)
-            ntry_tag = self.x.tag("Ntry")
-            names = (self.container,) if self.container else _ANY
-            containers = {self.x.tag(name) for name in names}
-            for _, elem in events:
-                tag = elem.tag
-                if tag == ntry_tag:
-                    # elements are attached to their parent when they start
-                    if container is None or elem not in container:
-                        raise ParseError(
-                            "Ntry outside of a Stmt/Rpt/Ntfctn element",
-                            fmt=FMT,
-                            location=f"{self.container or 'Document'}"
-                            f"[{self.n_container + 1}]/Ntry[{self.n_entry + 1}]",
-                        )
-                    if pending is not None:
-                        self.entry(pending, container)
-                        container.remove(pending)
-                    pending = elem
-                elif tag in containers:
-                    if not any(elem in child for child in root):
-                        raise ParseError(
-                            f"<{local(tag)}> is not directly under BkToCstmr*",
-                            fmt=FMT,
-                            location=f"{local(tag)}[{self.n_container + 1}]",
-                        )
-                    if container is not None:
-                        self.close(container, pending)
-                    container, pending = elem, None
-                    self.container = local(tag)
-                    containers = {tag}
-        except ET.ParseError as exc:
+            for batch in iterparse(data, FMT, ("start", "end")):
+                for event, elem in batch:
+                    if event == "end":
+                        depth -= 1
+                        continue
+                    depth += 1
+                    if depth == 1:
+                        level1 = elem
+                    elif depth == 2:
+                        level2 = elem
+                    elif depth == 0:
+                        self.root(elem)
+                        ntry_tag = self.x.tag("Ntry")
+                        names = (self.container,) if self.container else _ANY
+                        containers = {self.x.tag(name) for name in names}
+                        continue
+                    tag = elem.tag
+                    if tag == ntry_tag:
+                        if depth != 3 or container is None or level2 is not container:
+                            raise ParseError(
+                                "Ntry outside of a Stmt/Rpt/Ntfctn element",
+                                fmt=FMT,
+                                location=f"{self.container or 'Document'}"
+                                f"[{self.n_container + 1}]/Ntry[{self.n_entry + 1}]",
+                            )
+                        if pending is not None:
+                            self.entry(pending, container)
+                            container.remove(pending)
+                        pending = elem
+                    elif tag in containers:
+                        if depth != 2:
+                            raise ParseError(
+                                f"<{local(tag)}> is not directly under BkToCstmr*",
+                                fmt=FMT,
+                                location=f"{local(tag)}[{self.n_container + 1}]",
+                            )
+                        if container is not None:
+                            self.close(container, pending)
+                            # Detached once read, so that memory stays flat
+                            # however many containers the file holds.
+                            container_parent.remove(container)
+                        container, container_parent, pending = elem, level1, None
+                        self.container = local(tag)
+                        containers = {tag}
+        except ET.ParseError as exc:  # queued by the parser, see iterparse()
             raise xml_error(exc, FMT) from exc
-        except LookupError as exc:  # expat: encoding declared but unknown
-            raise ParseError(
-                f"unsupported character encoding ({exc})", fmt=FMT, location="line 1"
-            ) from exc
         if container is not None:
             self.close(container, pending)
         if not self.n_container:
@@ -576,6 +683,7 @@ class _Camt:
         container.clear()
 
 
+@guarded("camt")
 def parse_camt(data: bytes) -> list[Statement]:
     """Parse a CAMT.053/052/054 document into statements (one per container)."""
     refuse_dtd(data, FMT)

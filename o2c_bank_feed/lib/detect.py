@@ -17,7 +17,7 @@ import logging
 import re
 import zipfile
 
-from .statement import ParseError
+from .statement import ParseError, guarded
 
 _logger = logging.getLogger(__name__)
 
@@ -105,6 +105,7 @@ def _looks_tabular(text: str) -> bool:
     return False
 
 
+@guarded()
 def detect_format(data: bytes, filename: str | None = None) -> str:
     """Return "camt", "mt940", "bai2", "ofx", "csv", "xlsx" or "zip".
 

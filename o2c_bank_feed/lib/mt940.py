@@ -53,7 +53,7 @@ from ._common import (
     two_digit_year,
 )
 from .mt940_details import parse_details
-from .statement import ParseError, Statement, StatementLine
+from .statement import ParseError, Statement, StatementLine, guarded
 
 _logger = logging.getLogger(__name__)
 
@@ -519,6 +519,7 @@ def _apply(builder: _Builder, tag: _Tag, after_lines: bool) -> None:
         raise ParseError(f"unknown tag :{name}:", fmt=FMT, location=tag.where)
 
 
+@guarded("mt940")
 def parse_mt940(data: bytes) -> list[Statement]:
     """Parse an MT940/MT942 file into statements (one per ``:20:``)."""
     tags = _lex(_decode(data))

@@ -30,10 +30,10 @@ from ._common import (
     clean_text,
     compact,
     is_bic,
-    is_digits,
     is_valid_iban,
     join_text,
 )
+from .references import is_valid_rf
 
 _logger = logging.getLogger(__name__)
 
@@ -65,7 +65,6 @@ _SLASH_EXTRA = {
     "CDTRREF": "creditor_reference",
 }
 _SLASH_RE = re.compile(r"/(" + "|".join(_SLASH_KEYS) + r")(?=/|$)")
-_LETTER_DIGITS = str.maketrans({chr(65 + i): str(10 + i) for i in range(26)})
 _RF_RE = re.compile(r"\bRF[0-9]{2}[A-Z0-9]{1,21}\b")
 _OGM_RE = re.compile(
     r"\+\+\+([0-9]{3})/([0-9]{4})/([0-9]{5})\+\+\+|\*\*\*([0-9]{3})/([0-9]{4})/([0-9]{5})\*\*\*"
@@ -86,12 +85,6 @@ class Details:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def _valid_rf(candidate: str) -> bool:
-    """ISO 11649 creditor reference check (mod 97 like an IBAN)."""
-    digits = (candidate[4:] + candidate[:4]).translate(_LETTER_DIGITS)
-    return is_digits(digits) and int(digits) % 97 == 1
-
-
 def find_structured_reference(text: str | None) -> str | None:
     """An RF creditor reference or a Belgian OGM/VCS found in free text.
 
@@ -101,7 +94,7 @@ def find_structured_reference(text: str | None) -> str | None:
     if not text:
         return None
     for match in _RF_RE.finditer(text.upper()):
-        if _valid_rf(match.group(0)):
+        if is_valid_rf(match.group(0)):
             return match.group(0)
     match = _OGM_RE.search(text)
     if match:

@@ -31,12 +31,13 @@ import codecs
 import html
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from ._common import currency_decimals, is_currency, make_date, normalize_account
-from .statement import ParseError, Statement, StatementLine
+from .statement import ParseError, Statement, StatementLine, guarded
 
 _logger = logging.getLogger(__name__)
 
@@ -95,11 +96,21 @@ class _Node:
         return node.value or None
 
     def walk(self, names: tuple[str, ...]):
-        for node in self.children:
-            if node.name in names:
+        """Descendants named ``names`` (not searched further), in file order.
+
+        Iterative: a hostile file nests aggregates thousands deep, which a
+        recursive generator would turn into a RecursionError (and quadratic
+        time, each level re-yielding what the levels below found).
+        """
+        pending = [iter(self.children)]
+        while pending:
+            node = next(pending[-1], None)
+            if node is None:
+                pending.pop()
+            elif node.name in names:
                 yield node
             elif node.value is None:
-                yield from node.walk(names)
+                pending.append(iter(node.children))
 
 
 class _Text:
@@ -182,6 +193,9 @@ def _tree(body: _Text) -> _Node:
     closing = {m.group(2).upper() for m in tokens if m.group(1)}
     root = _Node("#root", 0)
     stack = [root]
+    # How many aggregates of each name are open: the closing-tag check is
+    # then O(1) instead of a scan of the stack (quadratic on deep nesting).
+    open_names: Counter[str] = Counter()
     index = 0
     while index < len(tokens):
         token = tokens[index]
@@ -190,8 +204,7 @@ def _tree(body: _Text) -> _Node:
         raw_value = text[token.end() : following.start() if following else len(text)]
         index += 1
         if token.group(1):  # closing tag
-            names = [node.name for node in stack]
-            if name not in names[1:]:
+            if not open_names[name]:
                 raise ParseError(
                     f"closing tag </{name}> without opening tag",
                     fmt=FMT,
@@ -199,8 +212,10 @@ def _tree(body: _Text) -> _Node:
                 )
             while stack[-1].name != name:
                 node = stack.pop()
+                open_names[node.name] -= 1
                 node.end = token.start()
             node = stack.pop()
+            open_names[name] -= 1
             node.end = token.end()
             continue
         value = raw_value.strip()
@@ -225,6 +240,7 @@ def _tree(body: _Text) -> _Node:
                 index += 1
         else:
             stack.append(node)
+            open_names[name] += 1
     if len(stack) > 1:
         raise ParseError(
             f"<{stack[-1].name}> is never closed: file truncated?",
@@ -368,9 +384,18 @@ def _statement(node: _Node, body: _Text) -> Statement:
     ledger = node.child("LEDGERBAL")
     if ledger is not None:
         ledger_where = body.line(ledger.start)
-        closing = _amount(
-            ledger.text("BALAMT"), "LEDGERBAL/BALAMT", ledger_where, False
-        )
+        balance = ledger.child("BALAMT")
+        if balance is None or not (balance.value or "").strip():
+            # A ledger balance without its amount is a broken export, not a
+            # statement without closing balance: importing it would skip
+            # the balance check the bank meant to allow.
+            raise ParseError(
+                "LEDGERBAL/BALAMT (the closing balance) is "
+                + ("missing" if balance is None else "empty"),
+                fmt=FMT,
+                location=body.line((balance or ledger).start),
+            )
+        closing = _amount(balance.value, "LEDGERBAL/BALAMT", ledger_where)
         closing_date = _date(
             ledger.text("DTASOF"), "LEDGERBAL/DTASOF", ledger_where, False
         )
@@ -390,6 +415,7 @@ def _statement(node: _Node, body: _Text) -> Statement:
     )
 
 
+@guarded("ofx")
 def parse_ofx(data: bytes) -> list[Statement]:
     """Parse an OFX/QFX file: one statement per STMTRS / CCSTMTRS."""
     text, first_line = _decode(data)

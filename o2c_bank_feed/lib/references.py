@@ -34,6 +34,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from stdnum import iso11649
+from stdnum.iso7064 import mod_97_10
+
 _logger = logging.getLogger(__name__)
 
 __all__ = [
@@ -85,29 +88,27 @@ def normalize_ref(s: str | None) -> str:
 
 def _mod97(alnum: str) -> int:
     """ISO 7064 MOD 97-10 of an alphanumeric string (A=10 ... Z=35)."""
-    remainder = 0
-    for char in alnum:
-        value = int(char, 36)
-        remainder = (remainder * (100 if value > 9 else 10) + value) % 97
-    return remainder
+    return mod_97_10.checksum(alnum)
 
 
 def is_valid_rf(ref: str | None) -> bool:
     """Whether ``ref`` is a well-formed ISO 11649 creditor reference.
 
-    The reference is normalised first (spaces are allowed in print). The check
-    digits are verified by moving "RFcc" to the end, converting letters to
-    numbers and requiring the result mod 97 to equal 1. Check digits 00, 01
-    and 99 are refused although 99 and 01 can satisfy the modulus: the
-    standard computes them as ``98 - n % 97``, which only yields 02..98, so no
-    issuer produces them and accepting them would accept a typo.
+    The reference is normalised first (spaces are allowed in print), then
+    checked by python-stdnum's ``iso11649`` ("RFcc" moved to the end,
+    letters converted to numbers, the result mod 97 must equal 1) after our
+    own shape check (ASCII alphanumerics only: stdnum would read an Arabic
+    digit as a digit). Check digits 00, 01 and 99 are refused although 99
+    and 01 can satisfy the modulus: the standard computes them as
+    ``98 - n % 97``, which only yields 02..98, so no issuer produces them and
+    accepting them would accept a typo.
     """
     norm = normalize_ref(ref)
     if not _RF_SHAPE.match(norm):
         return False
     if norm[2:4] in ("00", "01", "99"):
         return False
-    return _mod97(norm[4:] + norm[:4]) == 1
+    return iso11649.is_valid(norm)
 
 
 def make_rf(body: str) -> str:
@@ -119,8 +120,7 @@ def make_rf(body: str) -> str:
     norm = normalize_ref(body)
     if not 1 <= len(norm) <= 21:
         raise ValueError("RF body must have 1 to 21 alphanumeric characters")
-    check = 98 - _mod97(norm + "RF00")
-    return f"RF{check:02d}{norm}"
+    return f"RF{mod_97_10.calc_check_digits(norm + 'RF')}{norm}"
 
 
 def extract_rf(text: str | None) -> list[str]:

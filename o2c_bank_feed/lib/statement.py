@@ -18,7 +18,9 @@ Conventions:
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import io
 import logging
 import zipfile
@@ -37,6 +39,7 @@ _logger = logging.getLogger(__name__)
 __all__ = [
     "BalanceMismatch",
     "ParseError",
+    "ParserDefect",
     "Statement",
     "StatementLine",
     "parse",
@@ -64,6 +67,61 @@ class ParseError(Exception):
         label = FORMAT_LABELS.get(fmt, fmt.upper())
         prefix = " ".join(p for p in (label, location) if p)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class ParserDefect(ParseError):
+    """A parser failed in a way it does not foresee: a bug, not a bad file.
+
+    :func:`guarded` turns any exception other than :class:`ParseError`
+    escaping a public parsing function into this one, so the import wizard
+    shows a sentence instead of a server error and nothing is half-imported.
+    The property tests accept :class:`ParseError` but refuse this subclass:
+    each defect found must be fixed where it arises.
+    """
+
+
+def guarded(default_fmt: str = ""):
+    """Decorator of the public parsing functions (``f(data, ...)``).
+
+    Whatever escapes the function that is not a :class:`ParseError` is
+    logged with its traceback and re-raised as :class:`ParserDefect`, naming
+    the format (the ``fmt`` argument when the function takes one). A caller
+    passing something else than bytes still gets ``TypeError``: that is the
+    caller's bug, not the file's.
+    """
+
+    def decorate(function):
+        @functools.wraps(function)
+        def wrapper(data, *args, **kwargs):
+            if not isinstance(data, bytes | bytearray | memoryview):
+                raise TypeError(f"{function.__name__}() expects bytes")
+            try:
+                return function(data, *args, **kwargs)
+            except ParseError:
+                raise
+            except Exception as exc:
+                try:
+                    bound = inspect.signature(function).bind(data, *args, **kwargs)
+                    fmt = bound.arguments.get("fmt") or default_fmt
+                except TypeError:
+                    fmt = default_fmt
+                if not isinstance(fmt, str):
+                    fmt = default_fmt
+                _logger.exception(
+                    "%s failed unexpectedly on a %s-byte input",
+                    function.__name__,
+                    len(data),
+                )
+                raise ParserDefect(
+                    f"the file could not be read because of an unexpected "
+                    f"{type(exc).__name__} ({str(exc)[:200]}); this is a defect "
+                    "of the parser, please report it with the file",
+                    fmt=fmt.lower(),
+                ) from exc
+
+        return wrapper
+
+    return decorate
 
 
 class BalanceMismatch(ParseError):
@@ -321,6 +379,7 @@ def _parse_zip(data: bytes) -> list[Statement]:
     return statements
 
 
+@guarded()
 def parse(
     data: bytes,
     fmt: str | None = None,
@@ -335,8 +394,6 @@ def parse(
     One file may hold several statements (several MT940 ``:20:`` blocks,
     several CAMT ``Stmt``, several BAI2 accounts, several OFX accounts).
     """
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise TypeError("parse() expects bytes")
     data = bytes(data)
     if fmt is None:
         from .detect import detect_format

@@ -34,7 +34,7 @@ from ._common import (
     parse_decimal,
 )
 from .mt940_details import find_structured_reference
-from .statement import ParseError, Statement, StatementLine
+from .statement import ParseError, Statement, StatementLine, guarded
 
 _logger = logging.getLogger(__name__)
 
@@ -416,6 +416,7 @@ def _row_line(cells: list, col: dict, mapping: TabularMapping, where: str, fmt: 
     )
 
 
+@guarded("csv")
 def parse_tabular(
     data: bytes, mapping: TabularMapping, fmt: str = "csv"
 ) -> list[Statement]:

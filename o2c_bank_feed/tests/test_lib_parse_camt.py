@@ -238,7 +238,10 @@ def test_bad_values(old, new, message):
     assert message in str(_error(data))
 
 
-def test_batch_without_amounts_is_refused():
+def test_batch_without_amounts_is_one_line_with_every_reference():
+    # ISO 20022 makes TxDtls amounts optional: the entry cannot be itemised,
+    # so it is one line for the entry amount, listing what each transaction
+    # says (it used to refuse the whole file: "cannot itemise").
     data = _read("camt053_v02_two_statements.xml")
     for amount in (b"100.00", b"200.00", b"300.00"):
         data = data.replace(
@@ -247,9 +250,62 @@ def test_batch_without_amounts_is_refused():
             + b"</Amt>\n              </TxAmt>",
             b"",
         )
-    error = _error(data)
-    assert "cannot itemise" in str(error)
-    assert error.location == "Stmt[1]/Ntry[5]/NtryDtls/TxDtls[1]"
+    first, _second = parse_camt(data)
+    first.check_balance()  # the entry amount is booked once, whole
+    batch = first.lines[4]
+    assert batch.amount == Decimal("600.00")
+    assert batch.bank_reference == "2024013100005"
+    assert batch.remittance == "INV-2024-0050; INV-2024-0051; INV-2024-0052"
+    assert batch.end_to_end_id is None  # three different ones: in extra
+    assert batch.extra["end_to_end_ids"] == (
+        "INV-2024-0050, INV-2024-0051, INV-2024-0052"
+    )
+    assert batch.counterparty_name is None  # Alpha, Beta, Gamma
+    assert batch.raw.startswith("<Ntry>") and "Gamma SRL" in batch.raw
+    assert first.notes == [
+        "1 pending/informational entries skipped",
+        "1 batch entries imported as one line each: their transactions carry "
+        "no amount of their own",
+    ]
+
+
+def test_camt054_batches_without_tx_amounts():
+    (notification,) = parse_camt(_read("camt054_v08_batch_without_tx_amounts.xml"))
+    assert (notification.account, notification.currency) == (
+        "DE89370400440532013000",
+        "EUR",
+    )
+    collective, references = notification.lines
+    assert collective.amount == Decimal("1850.00")
+    assert collective.remittance == (
+        "SAMMELGUTSCHRIFT 3 POSTEN; Invoice INV/2026/00101; E2E-BDP-20260304-1; "
+        "Invoice INV/2026/00102; E2E-BDP-20260304-2; "
+        "Invoice INV/2026/00103; E2E-BDP-20260304-3"
+    )
+    # one payer for the three transactions: kept, as is their instruction id
+    assert collective.counterparty_name == "Brasserie du Parc SPRL"
+    assert collective.counterparty_account == "BE71096123456769"
+    assert collective.counterparty_bic == "GKCCBEBB"
+    assert collective.customer_reference == "BDP-PAYRUN-0304"
+    assert collective.extra["batch_transactions"] == "3"
+    assert collective.bank_reference == "NTF0305-BATCH-001"
+    # structured references only: they are the remittance
+    assert references.amount == Decimal("420.00")
+    assert references.remittance == "RF211004711; RF911004712; ETA-7781"
+    assert references.structured_reference is None
+    assert references.extra["structured_references"] == "RF211004711, RF911004712"
+    assert references.counterparty_name is None  # Zeta AG and Eta GmbH
+
+
+def test_batch_with_some_amounts_missing_is_one_line():
+    data = _read("camt054_v04_batch.xml").replace(b'<Amt Ccy="CHF">30.00</Amt>', b"")
+    (notification,) = parse_camt(data)
+    (line,) = notification.lines
+    assert line.amount == Decimal("1030.00")
+    assert line.remittance == (
+        "210000000003139471430009017; 000000000000000000000012347"
+    )
+    assert line.bank_reference == "ESR-0207-BATCH"
 
 
 def test_batch_amounts_must_add_up():
@@ -272,3 +328,37 @@ def test_not_a_statement():
     )
     assert "no Stmt" in str(_error(no_stmt))
     assert _error(b"").location.startswith("line 1")
+
+
+@pytest.mark.parametrize(
+    "encoding", ["UTF-7", "UTF-32", "Shift_JIS", "EUC-JP", "GB2312", "Big5"]
+)
+def test_declared_multibyte_encoding_is_a_parse_error(encoding):
+    # expat refuses these with a bare ValueError ("multi-byte encodings are
+    # not supported"), which used to reach the import wizard as a server error
+    text = _read("camt053_v08_overdraft.xml").decode("utf-8")
+    data = text.replace('encoding="UTF-8"', f'encoding="{encoding}"').encode()
+    error = _error(data)
+    assert "unsupported character encoding" in str(error)
+    assert error.location == "line 1"
+
+
+def test_unknown_encoding_is_a_parse_error():
+    data = b'<?xml version="1.0" encoding="x-no-such"?><Document/>'
+    assert "unsupported character encoding" in str(_error(data))
+
+
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        # an entry inside a transaction is not an entry of the statement
+        (b"<RmtInf>", b"<Ntry/><RmtInf>", "Ntry outside of a Stmt"),
+        # an entry after its statement closed
+        (b"</Stmt>", b"</Stmt><Ntry/>", "Ntry outside of a Stmt"),
+        # a statement inside a statement
+        (b"</Acct>", b"</Acct><Stmt/>", "<Stmt> is not directly under"),
+    ],
+)
+def test_entries_and_statements_must_be_where_camt_puts_them(old, new, message):
+    data = _read("camt053_v08_overdraft.xml").replace(old, new, 1)
+    assert message in str(_error(data))

@@ -172,3 +172,29 @@ def test_structure_errors():
     )
     no_account = _sgml().replace("<ACCTID>99887766", "")
     assert "ACCTID" in str(_error(no_account))
+
+
+@pytest.mark.parametrize(
+    "ledger,message",
+    [
+        # the ofxparse "fail_nice/empty_balance.ofx" case: present, blank
+        ("<LEDGERBAL><BALAMT> </BALAMT><DTASOF>20240131</LEDGERBAL>", "is empty"),
+        ("<LEDGERBAL><BALAMT></BALAMT><DTASOF>20240131</LEDGERBAL>", "is empty"),
+        ("<LEDGERBAL><BALAMT><DTASOF>20240131</LEDGERBAL>", "is empty"),
+        ("<LEDGERBAL><DTASOF>20240131</LEDGERBAL>", "is missing"),
+    ],
+)
+def test_closing_balance_tag_without_amount_is_refused(ledger, message):
+    data = _sgml().replace(
+        "<LEDGERBAL><BALAMT>10.00<DTASOF>20240131</LEDGERBAL>", ledger
+    )
+    assert ledger in data
+    error = _error(data)
+    assert f"LEDGERBAL/BALAMT (the closing balance) {message}" in str(error)
+    assert error.location == "line 13"
+
+
+def test_statement_without_ledger_balance_has_no_closing_balance():
+    data = _sgml().replace("<LEDGERBAL><BALAMT>10.00<DTASOF>20240131</LEDGERBAL>", "")
+    (statement,) = parse_ofx(data.encode())
+    assert statement.closing_balance is None

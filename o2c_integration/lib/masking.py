@@ -9,6 +9,7 @@ is an inconvenience, a leaked card number or API key is an incident.
 
 from __future__ import annotations
 
+import importlib.machinery
 import json
 import logging
 import re
@@ -85,6 +86,30 @@ _KEY_VALUE = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{1,100})=([^&\s\"',;
 _JSON_PAIR = re.compile(r'"([^"\\]{1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*"|[^\s,}\]]+)')
 
 
+def _stdnum_iban():
+    """``stdnum.iban``, importable inside an Odoo process too.
+
+    Odoo 19 wraps the loader of the packages it monkeypatches (``stdnum``
+    among them, see ``odoo/_monkeypatches``) in an object without
+    ``get_resource_reader``: ``importlib.resources`` then cannot open
+    stdnum's data files ("Can't open orphan path"), and ``stdnum.iban``
+    reads the IBAN registry (``iban.dat``) as it is imported. The package
+    gets a standard source loader back for its resources; Odoo's patch,
+    applied when the package was executed, stays applied.
+    """
+    import stdnum
+
+    spec = stdnum.__spec__
+    if spec and spec.origin and not hasattr(spec.loader, "get_resource_reader"):
+        spec.loader = importlib.machinery.SourceFileLoader(spec.name, spec.origin)
+    from stdnum import iban
+
+    return iban
+
+
+stdnum_iban = _stdnum_iban()
+
+
 def luhn_valid(digits: str) -> bool:
     """Luhn checksum of a string of digits (card numbers)."""
     if not digits.isdigit():
@@ -157,16 +182,17 @@ def _mask_cards_in_run(run: str) -> str:
 
 
 def iban_valid(iban: str) -> bool:
-    """ISO 13616 mod-97 check of an IBAN (spaces ignored)."""
+    """ISO 13616 check of an IBAN (spaces ignored), by python-stdnum.
+
+    Besides the mod-97 check digits, stdnum checks the country's IBAN length
+    and BBAN structure (SWIFT registry), so "DE" + 21 digits is refused even
+    when its check digits fit. Its country modules are not run: they look
+    the bank code up in a bundled list that lags behind new banks.
+    """
     compact = iban.replace(" ", "").upper()
-    if len(compact) < 15 or not compact.isalnum() or not compact.isascii():
+    if not compact.isalnum() or not compact.isascii():
         return False
-    rearranged = compact[4:] + compact[:4]
-    try:
-        number = int("".join(str(int(char, 36)) for char in rearranged))
-    except ValueError:
-        return False
-    return number % 97 == 1
+    return stdnum_iban.is_valid(compact, check_country=False)
 
 
 def _mask_iban(match: re.Match) -> str:

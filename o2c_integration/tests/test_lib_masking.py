@@ -89,6 +89,27 @@ def test_iban_checksum():
 
 
 @pytest.mark.parametrize(
+    "value",
+    [
+        "DE54 3704 0044 0532 0130 001",  # 19-digit BBAN: Germany has 18
+        "XX11 3704 0044 0532 0130 001",  # no such IBAN country
+    ],
+)
+def test_iban_check_knows_the_country_format(value):
+    # the check digits fit (a bare mod-97 accepted these), the country does not
+    compact = value.replace(" ", "")
+    rearranged = compact[4:] + compact[:4]
+    assert int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+    assert not iban_valid(value)
+
+
+def test_grouped_candidate_that_is_no_iban_is_still_masked_whole():
+    # iban_valid only decides whether a trailing group is the next word:
+    # a candidate refused by it is masked all the same
+    assert mask_text("DE54 3704 0044 0532 0130 001") == "DE•• •••• •••• •••• •••0 001"
+
+
+@pytest.mark.parametrize(
     "text, expected",
     [
         ("contact john.doe@example.com now", "contact j••••@example.com now"),
