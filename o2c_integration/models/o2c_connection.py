@@ -25,6 +25,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.modules import module as odoo_module
 
+from ..lib import json_depth
 from ..lib import signature as generic_signature
 from ..lib.circuit import BreakerState, CircuitBreaker
 from ..lib.exceptions import (
@@ -224,12 +225,13 @@ class O2cConnection(models.Model):
         """Split an authenticated body into events.
 
         Returns a list of dicts ``{event_type, external_id, payload}`` (payload: str).
-        Raise ``ValueError`` for a body that cannot be read (malformed JSON): the
-        controller stores it as a failed event and answers 400.
+        Raise ``ValueError`` for a body that cannot be read (malformed JSON, or nested
+        deeper than ``json_depth.DEFAULT_MAX_DEPTH``): the controller stores it as a
+        failed event and answers 400.
         """
         self.ensure_one()
         text = body.decode("utf-8")
-        data = json.loads(text)
+        data = json_depth.loads(text)
         if not isinstance(data, dict):
             raise ValueError("the webhook body must be a JSON object")
         event_type = data.get("type") or headers.get("X-O2C-Event-Type") or "unknown"

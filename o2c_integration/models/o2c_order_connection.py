@@ -25,6 +25,7 @@ from decimal import Decimal
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib import json_depth
 from ..lib.exceptions import O2CError, ValidationError
 from ..lib.order_format import validate_order
 from ..lib.signature import content_hash
@@ -74,8 +75,11 @@ def _key(external_id, digest):
 
 
 def parse_json_exact(text):
-    """Parse JSON keeping decimals exact (re-serialised as strings, never floats)."""
-    return json.loads(text, parse_float=Decimal)
+    """Parse JSON keeping decimals exact (re-serialised as strings, never floats).
+
+    The nesting depth is bounded (``ValueError`` beyond it), see ``lib/json_depth``.
+    """
+    return json_depth.loads(text, parse_float=Decimal)
 
 
 def dump_json_exact(data):

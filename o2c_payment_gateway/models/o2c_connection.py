@@ -30,6 +30,7 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.o2c_integration.lib import json_depth
 from odoo.addons.o2c_integration.lib.exceptions import (
     BadSignature,
     MissingSignature,
@@ -290,7 +291,9 @@ class O2cConnection(models.Model):
         Stripe would retry for three days.
         """
         try:
-            data = json.loads(body.decode("utf-8"))
+            data = json_depth.loads(body)
+        except json_depth.JSONTooDeep as exc:
+            raise ValueError(f"stripe: {exc}") from exc
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"stripe: invalid JSON ({exc})") from exc
         if not isinstance(data, dict):
@@ -316,12 +319,13 @@ class O2cConnection(models.Model):
         by item.
         """
         try:
-            document = json.loads(body.decode("utf-8"))
+            document = json_depth.loads(body)
             events = adyen_lib.parse_items(
                 body, capture_is_payment=self.pg_capture_is_payment
             )
             items = adyen_lib.notification_items(document)
-        except (UnicodeDecodeError, json.JSONDecodeError, GatewayError) as exc:
+        except (ValueError, GatewayError) as exc:
+            # ValueError: bad UTF-8 / JSON, or nested too deep (json_depth)
             raise ValueError(f"adyen: {exc}") from exc
         live = document.get("live", "false")
         return [

@@ -2,3 +2,4 @@ from . import test_webhook_http
 from . import test_payment_flow
 from . import test_dispute
 from . import test_settlement
+from . import test_webhook_depth_http
