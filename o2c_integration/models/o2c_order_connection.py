@@ -29,6 +29,7 @@ from ..lib import json_depth
 from ..lib.exceptions import O2CError, ValidationError
 from ..lib.order_format import validate_order
 from ..lib.signature import content_hash
+from .o2c_access import MANAGER_GROUP, o2c_require
 
 _logger = logging.getLogger(__name__)
 
@@ -339,6 +340,7 @@ class O2cConnection(models.Model):
 
     def action_o2c_pull_orders(self):
         self.ensure_one()
+        o2c_require(self, MANAGER_GROUP, "connection.pull_orders")
         count = self._o2c_pull_orders()
         return {
             "type": "ir.actions.client",

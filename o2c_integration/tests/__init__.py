@@ -10,3 +10,4 @@ from . import test_order_pull
 from . import test_order_concurrency
 from . import test_order_webhook
 from . import test_webhook_depth
+from . import test_connection_access

@@ -37,6 +37,10 @@ from odoo.addons.o2c_integration.lib.exceptions import (
     PermanentError,
     StaleTimestamp,
 )
+from odoo.addons.o2c_integration.models.o2c_access import (
+    ADMIN_GROUP,
+    o2c_require,
+)
 
 from ..lib import adyen as adyen_lib
 from ..lib import stripe as stripe_lib
@@ -435,7 +439,12 @@ class O2cConnection(models.Model):
     # --- PUBLIC ACTIONS
 
     def action_pg_setup_accounting(self):
-        """Create what is missing: clearing journal, transit, fees, losses accounts."""
+        """Create what is missing: clearing journal, transit, fees, losses accounts.
+
+        O2C administrators only: it creates a journal and accounts (under sudo) in
+        the connection's company.
+        """
+        o2c_require(self, ADMIN_GROUP, "connection.pg_setup_accounting")
         for rec in self:
             if not rec._pg_is_gateway():
                 raise UserError(
