@@ -85,21 +85,6 @@ class ConnectionAccessMixin:
             )
         )
 
-
-class TestConnectionActionAccess(ConnectionAccessMixin, O2cCommon):
-    """``records.with_user(user).action_x()``: what ``call_kw`` runs."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._access_setup()
-
-    def setUp(self):
-        super().setUp()
-        # new cursors wrap the test transaction, so the refusal audit (written on a
-        # cursor of its own after the refused transaction) is visible here
-        self.registry_enter_test_mode()
-
     def end_refused_transaction(self):
         """What the RPC layer does after an AccessError: roll back and close.
 
@@ -115,18 +100,36 @@ class TestConnectionActionAccess(ConnectionAccessMixin, O2cCommon):
             record if record is not None else self.env["o2c.connection"].with_user(user)
         )
         key = connection.webhook_key if connection else None
+        before = self.refusals(user, connection)
         with self.assertRaises(AccessError):
             getattr(target, method)(*args)
-        self.assertFalse(
-            self.refusals(user, connection), "audited after the rollback, not in it"
+        self.assertEqual(
+            self.refusals(user, connection),
+            before,
+            "audited after the rollback, not in the refused transaction",
         )
         self.end_refused_transaction()
-        entry = self.refusals(user, connection)
+        entry = self.refusals(user, connection) - before
         self.assertEqual(len(entry), 1, f"{user.login} {method}")
         self.assertIn(f'"reason":"{reason}"', entry.data)
         if connection:
             self.assertEqual(connection.webhook_key, key)
         return entry
+
+
+class TestConnectionActionAccess(ConnectionAccessMixin, O2cCommon):
+    """``records.with_user(user).action_x()``: what ``call_kw`` runs."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._access_setup()
+
+    def setUp(self):
+        super().setUp()
+        # new cursors wrap the test transaction, so the refusal audit (written on a
+        # cursor of its own after the refused transaction) is visible here
+        self.registry_enter_test_mode()
 
     # --- regenerate webhook key: O2C Administrator of the record's company
 
