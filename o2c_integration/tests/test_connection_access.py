@@ -372,3 +372,41 @@ class TestConnectionActionAccessRpc(ConnectionAccessMixin, O2cTestMixin, HttpCas
             self.assertTrue(
                 self.successes(action, self.users["manager"], self.connection)
             )
+
+
+class TestEventActionAccess(ConnectionAccessMixin, O2cCommon):
+    """Event retry/replay/ignore write under sudo: manager of the event's company."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._access_setup()
+
+    def setUp(self):
+        super().setUp()
+        self.registry_enter_test_mode()
+
+    def test_manager_cannot_ignore_another_companys_event(self):
+        event, _created = self.store_event(
+            "order.created", "evt-other-co-ignore", {"a": 1}, connection=self.other_conn
+        )
+        event.write({"state": "failed"})
+        manager = self.users["manager"]
+        before = self.env["o2c.audit.log"].search([("action", "=", REFUSED_ACTION)])
+        for method in ("action_ignore", "action_retry", "action_replay"):
+            with self.subTest(method=method):
+                with self.assertRaises(AccessError):
+                    getattr(event.with_user(manager), method)(
+                        *(["not mine"] if method == "action_ignore" else [])
+                    )
+                self.assertEqual(event.state, "failed")
+        self.end_refused_transaction()
+        refused = (
+            self.env["o2c.audit.log"].search([("action", "=", REFUSED_ACTION)]) - before
+        )
+        self.assertEqual(len(refused), 3)
+        self.assertEqual(refused.mapped("user_id"), manager)
+        self.assertEqual(set(refused.mapped("res_model")), {"o2c.event"})
+        # the manager of the event's company may
+        event.with_user(self.users["other_manager"]).action_ignore("duplicate")
+        self.assertEqual(event.state, "ignored")
