@@ -2,8 +2,10 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Bank feed actions on a connection: O2C Manager of the record's company only."""
 
+import base64
 from unittest.mock import patch
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from odoo.addons.o2c_integration.tests import test_connection_access as base
@@ -57,3 +59,21 @@ class TestBankFeedConnectionAccess(base.ConnectionAccessMixin, O2cCommon):
             self.successes("connection.bank_pull", manager, self.connection)
         )
         self.assertFalse(self.refusals(manager))
+
+    def test_import_wizard_refuses_companies_outside_the_users(self):
+        """The journal lookup runs under sudo within env.companies: they are checked."""
+        user = self.users["user"]
+        wizard = (
+            self.env["o2c.bank.statement.import.wizard"]
+            .with_user(user)
+            .create(
+                {"data_file": base64.b64encode(b"not a statement"), "filename": "x"}
+            )
+        )
+        before = self.refusals(user)
+        with self.assertRaises(AccessError):
+            wizard.with_context(allowed_company_ids=self.other.ids).action_import()
+        self.end_refused_transaction()
+        entry = self.refusals(user) - before
+        self.assertEqual(len(entry), 1)
+        self.assertIn('"reason":"company"', entry.data)

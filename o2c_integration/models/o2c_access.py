@@ -83,6 +83,12 @@ def _refusal_reason(records, group, operation):
     if not env.user.has_group(group):
         return "group"
     try:
+        # validates the context's allowed_company_ids against the user's companies
+        # (a sudo environment built later would take them on trust)
+        env.companies  # noqa: B018
+    except AccessError:
+        return "company"
+    try:
         records.check_access(operation)
     except AccessError:
         return "company"
@@ -114,7 +120,9 @@ def _audit_refusal(records, group, action, reason):
         "reason": reason,
         "required_group": group,
         "user": login,
-        "companies": env.companies.ids,
+        # as asked (may be foreign: that is what is audited), not env.companies
+        "companies": list(env.context.get("allowed_company_ids") or []),
+        "user_companies": env.user.sudo().company_ids.ids,
     }
     # A test transaction never ends on a real cursor: its hooks would run at teardown
     # and write outside the test. Tests see the entry through TestCursors only.

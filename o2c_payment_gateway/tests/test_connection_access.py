@@ -2,6 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Gateway accounting set-up on a connection: O2C Administrator of its company."""
 
+import base64
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -45,3 +47,34 @@ class TestGatewayConnectionAccess(base.ConnectionAccessMixin, O2cCommon):
         with self.assertRaisesRegex(UserError, "not a payment gateway") as caught:
             self.connection.with_user(self.users["admin"]).action_pg_setup_accounting()
         self.assertNotIsInstance(caught.exception, AccessError)
+
+    def test_report_import_refused_on_another_companys_connection(self):
+        adyen_other = self.env["o2c.connection"].create(
+            {
+                "name": "Adyen Other",
+                "connection_type": "adyen",
+                "company_id": self.other.id,
+            }
+        )
+        manager = self.users["manager"]
+        wizard = (
+            self.env["o2c.gateway.adyen.report.import"]
+            .with_user(manager)
+            .create(
+                {
+                    "connection_id": adyen_other.id,
+                    "report_file": base64.b64encode(
+                        b"Company Account,Merchant Account\n"
+                    ),
+                    "filename": "settlement_detail_report_batch_7.csv",
+                }
+            )
+        )
+        before = self.refusals(manager, adyen_other)
+        with self.assertRaises(AccessError):
+            wizard.action_import()
+        self.end_refused_transaction()
+        self.assertEqual(len(self.refusals(manager, adyen_other) - before), 1)
+        self.assertFalse(
+            self.env["o2c.event"].search([("connection_id", "=", adyen_other.id)])
+        )
