@@ -25,6 +25,10 @@ from odoo.addons.o2c_integration.lib.exceptions import (
     PermanentHTTPError,
     RetryableError,
 )
+from odoo.addons.o2c_integration.models.o2c_access import (
+    MANAGER_GROUP,
+    o2c_require,
+)
 
 from ..feeds import json_provider
 from ..lib.statement import Statement
@@ -259,8 +263,16 @@ class O2cConnection(models.Model):
             )
 
     def action_o2c_bank_pull(self):
+        """Fetch the new transactions now (O2C managers)."""
         self.ensure_one()
+        o2c_require(self, MANAGER_GROUP, "connection.bank_pull")
         events = self._o2c_bank_pull()
+        self.env["o2c.audit.log"]._log(
+            "connection.bank_pull",
+            f"Bank feed {self.name} pulled by hand: {len(events)} page(s)",
+            records=self,
+            data={"pages": len(events)},
+        )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -272,7 +284,21 @@ class O2cConnection(models.Model):
         }
 
     def action_o2c_bank_reset_bookmark(self):
-        self.sudo().write({"o2c_bank_cursor": False, "o2c_bank_last_date": False})
+        """Fetch from the start date again (O2C managers); lines are deduplicated."""
+        o2c_require(self, MANAGER_GROUP, "connection.bank_reset_bookmark")
+        for rec in self:
+            previous = {
+                "cursor": rec.o2c_bank_cursor or False,
+                "last_date": str(rec.o2c_bank_last_date or ""),
+            }
+            rec.sudo().write({"o2c_bank_cursor": False, "o2c_bank_last_date": False})
+            self.env["o2c.audit.log"]._log(
+                "connection.bank_reset_bookmark",
+                f"Bank feed bookmark of {rec.name} reset",
+                records=rec,
+                data=previous,
+            )
+        return True
 
     # --- EVENT HANDLERS
 

@@ -6,3 +6,4 @@ from . import test_bulk_writer
 from . import test_reconcile_bulk
 from . import test_manual_reconcile
 from . import test_manual_reconcile_tour
+from . import test_connection_access

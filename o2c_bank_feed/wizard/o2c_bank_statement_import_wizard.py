@@ -9,6 +9,8 @@ import json
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.o2c_integration.models.o2c_access import USER_GROUP, o2c_require
+
 from ..lib.detect import FORMATS
 
 
@@ -68,10 +70,9 @@ class O2cBankStatementImportWizard(models.TransientModel):
 
     def action_import(self):
         self.ensure_one()
-        if not self.env.user.has_group("o2c_integration.group_o2c_user"):
-            raise UserError(self.env._("Only O2C users can import bank statements."))
-        if self.journal_id:
-            self.journal_id.check_access("read")
+        # group, journal access and the current companies (the journal lookup below
+        # runs under sudo within env.companies: they must be the user's own)
+        o2c_require(self.journal_id, USER_GROUP, "bank.statement.import", "read")
         mapping = self._mapping()
         imports = (
             self.env["o2c.bank.statement.import"]

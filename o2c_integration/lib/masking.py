@@ -15,6 +15,8 @@ import logging
 import re
 from collections.abc import Mapping
 
+from . import json_depth
+
 _logger = logging.getLogger(__name__)
 
 __all__ = [
@@ -346,7 +348,8 @@ def mask_json_text(text: str | bytes | None) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     try:
-        data = json.loads(text)
+        # bounded depth: mask_data recurses once per level (see json_depth)
+        data = json_depth.loads(text)
     except ValueError:
         return mask_text(text)
     if not isinstance(data, (dict, list)):

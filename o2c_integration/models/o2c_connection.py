@@ -25,6 +25,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.modules import module as odoo_module
 
+from ..lib import json_depth
 from ..lib import signature as generic_signature
 from ..lib.circuit import BreakerState, CircuitBreaker
 from ..lib.exceptions import (
@@ -37,6 +38,7 @@ from ..lib.http_client import OutboundClient
 from ..lib.masking import mask_data, mask_headers
 from ..lib.ratelimit import TokenBucket
 from ..lib.signature import content_hash
+from .o2c_access import MANAGER_GROUP, o2c_require
 from .o2c_secret_mixin import ADMIN_GROUP, get_cipher
 
 _logger = logging.getLogger(__name__)
@@ -255,12 +257,13 @@ class O2cConnection(models.Model):
         """Split an authenticated body into events.
 
         Returns a list of dicts ``{event_type, external_id, payload}`` (payload: str).
-        Raise ``ValueError`` for a body that cannot be read (malformed JSON): the
-        controller stores it as a failed event and answers 400.
+        Raise ``ValueError`` for a body that cannot be read (malformed JSON, or nested
+        deeper than ``json_depth.DEFAULT_MAX_DEPTH``): the controller stores it as a
+        failed event and answers 400.
         """
         self.ensure_one()
         text = body.decode("utf-8")
-        data = json.loads(text)
+        data = json_depth.loads(text)
         if not isinstance(data, dict):
             raise ValueError("the webhook body must be a JSON object")
         event_type = data.get("type") or headers.get("X-O2C-Event-Type") or "unknown"
@@ -622,9 +625,17 @@ class O2cConnection(models.Model):
 
     # --- PUBLIC ACTIONS
 
+    # Every public method below changes the connection (or calls out with its
+    # credentials) under sudo: each starts with o2c_require (see o2c_access.py).
+
     def action_test_connection(self):
-        """Call the base URL (GET) and report the outcome to the administrator."""
+        """Call the base URL (GET) and report the outcome to the administrator.
+
+        O2C managers may run it: it changes nothing but the breaker state and the
+        outbound log, and never shows a credential.
+        """
         self.ensure_one()
+        o2c_require(self, MANAGER_GROUP, "connection.test")
         if not self.base_url:
             raise UserError(self.env._("Set a base URL first."))
         try:
@@ -642,6 +653,12 @@ class O2cConnection(models.Model):
         except RetryableError as exc:
             message = self.env._("Connection failed: %(e)s", e=str(exc))
             kind = "danger"
+        self.env["o2c.audit.log"]._log(
+            "connection.test",
+            f"Connection test of {self.name}: {kind}",
+            records=self,
+            data={"outcome": kind},
+        )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -649,11 +666,28 @@ class O2cConnection(models.Model):
         }
 
     def action_reset_breaker(self):
-        self.sudo().write(
-            {"breaker_state": "closed", "breaker_failures": 0, "breaker_opened_at": 0.0}
-        )
+        """Close the circuit breaker by hand (O2C managers)."""
+        o2c_require(self, MANAGER_GROUP, "connection.reset_breaker")
+        for rec in self:
+            previous = rec.breaker_state
+            rec.sudo().write(
+                {
+                    "breaker_state": "closed",
+                    "breaker_failures": 0,
+                    "breaker_opened_at": 0.0,
+                }
+            )
+            self.env["o2c.audit.log"]._log(
+                "connection.reset_breaker",
+                f"Circuit breaker of {rec.name} reset (was {previous})",
+                records=rec,
+                data={"previous": previous},
+            )
+        return True
 
     def action_regenerate_webhook_key(self):
+        """New unguessable webhook URL (O2C administrators): the old one stops."""
+        o2c_require(self, ADMIN_GROUP, "credential.change")
         for rec in self:
             rec.sudo().webhook_key = secrets.token_urlsafe(18)
             self.env["o2c.audit.log"]._log(
@@ -661,6 +695,7 @@ class O2cConnection(models.Model):
                 f"Webhook URL regenerated on {rec.name}",
                 records=rec,
             )
+        return True
 
     @api.model
     def action_reencrypt_all_secrets(self):
@@ -669,32 +704,53 @@ class O2cConnection(models.Model):
         Procedure: put the new key FIRST in ``o2c_encryption_keys`` (keep the old ones
         after it), restart, run this action, then remove the old keys.
         """
-        if not self.env.user.has_group(ADMIN_GROUP) and not self.env.su:
-            raise UserError(self.env._("Only O2C administrators can rotate keys."))
+        o2c_require(self.browse(), ADMIN_GROUP, "credential.rotate")
         cipher = get_cipher()
         count = 0
+        left = 0
         for model in ("o2c.connection", "o2c.connection.secret"):
-            records = self.env[model].sudo().with_context(active_test=False).search([])
+            # only the companies the administrator works in (record rules)
+            records = self.env[model].with_context(active_test=False).search([])
+            records.check_access("write")
             count += records._o2c_reencrypt(cipher)
+            left += (
+                self.env[model]
+                .sudo()
+                .with_context(active_test=False)
+                .search_count([("id", "not in", records.ids)])
+            )
         tokens = (
-            self.sudo()
-            .with_context(active_test=False)
-            .search([("access_token_enc", "!=", False)])
+            self.with_context(active_test=False)
+            .search([])
+            .sudo()
+            .filtered("access_token_enc")
         )
         for conn in tokens:
             conn.access_token_enc = cipher.rotate(conn.access_token_enc)
         self.env["o2c.audit.log"]._log(
             "credential.rotate",
             f"Re-encrypted {count} secrets under the primary key",
-            data={"count": count},
+            data={
+                "count": count,
+                "companies": self.env.companies.ids,
+                "records_of_other_companies": left,
+            },
         )
+        message = self.env._("%(n)s secrets re-encrypted.", n=count)
+        if left:
+            message += " " + self.env._(
+                "%(left)s connections or webhook secrets belong to companies outside "
+                "your current ones: select those companies (or ask their "
+                "administrator) and run it again before removing the old key.",
+                left=left,
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": self.env._("Key rotation"),
-                "message": self.env._("%(n)s secrets re-encrypted.", n=count),
-                "type": "success",
+                "message": message,
+                "type": "warning" if left else "success",
             },
         }
 

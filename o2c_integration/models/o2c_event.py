@@ -54,6 +54,7 @@ from ..lib.exceptions import PermanentError, RetryableError
 from ..lib.exceptions import ValidationError as O2cValidationError
 from ..lib.masking import mask_json_text
 from ..lib.retry import backoff_delay
+from .o2c_access import MANAGER_GROUP, o2c_require
 
 _logger = logging.getLogger(__name__)
 
@@ -497,10 +498,8 @@ class O2cEvent(models.Model):
     # --- PUBLIC ACTIONS
 
     def _check_manager(self):
-        if not self.env.user.has_group("o2c_integration.group_o2c_manager"):
-            raise UserError(
-                self.env._("Only O2C managers can retry, replay or ignore events.")
-            )
+        # group AND company (action_ignore then works under sudo), refusals audited
+        o2c_require(self, MANAGER_GROUP, "event.manage")
 
     def action_retry(self):
         """Retry failed / dead / stuck events now (attempt counter restarts)."""

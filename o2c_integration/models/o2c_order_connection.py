@@ -25,9 +25,11 @@ from decimal import Decimal
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib import json_depth
 from ..lib.exceptions import O2CError, ValidationError
 from ..lib.order_format import validate_order
 from ..lib.signature import content_hash
+from .o2c_access import MANAGER_GROUP, o2c_require
 
 _logger = logging.getLogger(__name__)
 
@@ -74,8 +76,11 @@ def _key(external_id, digest):
 
 
 def parse_json_exact(text):
-    """Parse JSON keeping decimals exact (re-serialised as strings, never floats)."""
-    return json.loads(text, parse_float=Decimal)
+    """Parse JSON keeping decimals exact (re-serialised as strings, never floats).
+
+    The nesting depth is bounded (``ValueError`` beyond it), see ``lib/json_depth``.
+    """
+    return json_depth.loads(text, parse_float=Decimal)
 
 
 def dump_json_exact(data):
@@ -335,6 +340,7 @@ class O2cConnection(models.Model):
 
     def action_o2c_pull_orders(self):
         self.ensure_one()
+        o2c_require(self, MANAGER_GROUP, "connection.pull_orders")
         count = self._o2c_pull_orders()
         return {
             "type": "ir.actions.client",

@@ -10,11 +10,9 @@ takes the demo credit customer over its limit (credit hold), one has an unknown 
 import json
 
 from odoo import models
-from odoo.exceptions import UserError
 
+from .o2c_access import ADMIN_GROUP, o2c_require
 from .o2c_order_connection import order_event_key
-
-ADMIN_GROUP = "o2c_integration.group_o2c_admin"
 
 
 def _order(ext, customer, lines, **extra):
@@ -129,8 +127,7 @@ class O2cConnection(models.Model):
         the job runner (each event commits, as a job would).
         """
         self.ensure_one()
-        if not (self.env.su or self.env.user.has_group(ADMIN_GROUP)):
-            raise UserError(self.env._("Only O2C administrators can load demo orders."))
+        o2c_require(self, ADMIN_GROUP, "connection.load_demo_orders")
         conn = self.sudo()
         tax = conn.company_id.account_sale_tax_id
         if tax and not conn.tax_mapping_ids.filtered(lambda m: m.code == "VAT"):

@@ -9,3 +9,5 @@ from . import test_order_status
 from . import test_order_pull
 from . import test_order_concurrency
 from . import test_order_webhook
+from . import test_webhook_depth
+from . import test_connection_access

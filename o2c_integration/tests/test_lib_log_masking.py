@@ -84,3 +84,77 @@ def test_unmaskable_record_is_withheld_not_printed(capture):
 )
 def test_mask_log_text(text):
     assert mask_log_text(text) != text
+
+
+# A card (Luhn-valid test PAN) and an IBAN (valid mod-97) inside a raw payload, as
+# Odoo's SQL logger prints a failed INSERT: psycopg2 hands it the query as bytes.
+_PAYLOAD = (
+    '{"id": "evt_dup", "card": {"number": "4111 1111 1111 1111"}, '
+    '"iban": "DE89370400440532013000", "note": "it'
+    's paid"}'
+)
+_BAD_QUERY = (
+    "INSERT INTO o2c_event (connection_id, external_id, payload, last_error) "
+    f"VALUES (7, 'evt_dup', '{_PAYLOAD.replace(chr(39), chr(39) * 2)}', "
+    "'card 5555 5555 5555 4444 iban GB82WEST12345698765432')"
+).encode()
+
+
+def _emit_bad_query(logger):
+    logger.error(
+        "bad query: %s\nERROR: %s",
+        _BAD_QUERY,
+        'duplicate key value violates unique constraint "o2c_event_uniq"',
+    )
+
+
+def _assert_sql_masked(out):
+    assert "bad query: INSERT INTO o2c_event" in out
+    assert "duplicate key value" in out
+    # the raw payload is withheld whole, whatever it holds
+    assert 'evt_dup", "card"' not in out and "characters withheld" in out
+    # cards and IBANs outside the payload literal are masked too
+    for clear in ("4111 1111 1111 1111", "5555 5555 5555 4444", "DE893704004405320"):
+        assert clear not in out
+    assert "GB82WEST12345698765432" not in out and "5432" in out
+    assert "4444" in out  # last four kept for support
+
+
+def test_sql_logger_bad_query_is_masked(capture):
+    root, stream = capture
+    root.handlers[0].filters.clear()
+    install(
+        root,
+        prefixes=("o2ctestroot.odoo.addons.o2c_",),
+        sql_prefixes=("o2ctestroot.odoo.sql_db",),
+    )
+    _emit_bad_query(logging.getLogger("o2ctestroot.odoo.sql_db"))
+    _assert_sql_masked(stream.getvalue())
+
+
+def test_odoo_sql_db_is_covered_by_default():
+    """The filter as installed by the addon (default prefixes) masks Odoo's SQL logger."""
+    assert SecretMaskingFilter()._concerns("odoo.sql_db")
+    logger = logging.getLogger("odoo.sql_db")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    handler.addFilter(SecretMaskingFilter())
+    logger.addHandler(handler)
+    level, disabled = logger.level, logger.disabled
+    logger.setLevel(logging.ERROR)
+    logger.disabled = False
+    try:
+        _emit_bad_query(logger)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.disabled = disabled
+    _assert_sql_masked(stream.getvalue())
+
+
+def test_short_sql_literals_stay_readable():
+    from ..lib.log_masking import mask_sql_log_text
+
+    text = "SELECT id FROM res_partner WHERE name = 'ACME' AND ref = 'INV/1'"
+    assert mask_sql_log_text(text) == text

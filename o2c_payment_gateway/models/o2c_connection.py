@@ -30,11 +30,16 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.o2c_integration.lib import json_depth
 from odoo.addons.o2c_integration.lib.exceptions import (
     BadSignature,
     MissingSignature,
     PermanentError,
     StaleTimestamp,
+)
+from odoo.addons.o2c_integration.models.o2c_access import (
+    ADMIN_GROUP,
+    o2c_require,
 )
 
 from ..lib import adyen as adyen_lib
@@ -290,7 +295,9 @@ class O2cConnection(models.Model):
         Stripe would retry for three days.
         """
         try:
-            data = json.loads(body.decode("utf-8"))
+            data = json_depth.loads(body)
+        except json_depth.JSONTooDeep as exc:
+            raise ValueError(f"stripe: {exc}") from exc
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"stripe: invalid JSON ({exc})") from exc
         if not isinstance(data, dict):
@@ -316,12 +323,13 @@ class O2cConnection(models.Model):
         by item.
         """
         try:
-            document = json.loads(body.decode("utf-8"))
+            document = json_depth.loads(body)
             events = adyen_lib.parse_items(
                 body, capture_is_payment=self.pg_capture_is_payment
             )
             items = adyen_lib.notification_items(document)
-        except (UnicodeDecodeError, json.JSONDecodeError, GatewayError) as exc:
+        except (ValueError, GatewayError) as exc:
+            # ValueError: bad UTF-8 / JSON, or nested too deep (json_depth)
             raise ValueError(f"adyen: {exc}") from exc
         live = document.get("live", "false")
         return [
@@ -431,7 +439,12 @@ class O2cConnection(models.Model):
     # --- PUBLIC ACTIONS
 
     def action_pg_setup_accounting(self):
-        """Create what is missing: clearing journal, transit, fees, losses accounts."""
+        """Create what is missing: clearing journal, transit, fees, losses accounts.
+
+        O2C administrators only: it creates a journal and accounts (under sudo) in
+        the connection's company.
+        """
+        o2c_require(self, ADMIN_GROUP, "connection.pg_setup_accounting")
         for rec in self:
             if not rec._pg_is_gateway():
                 raise UserError(

@@ -13,6 +13,8 @@ import hashlib
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.o2c_integration.models.o2c_access import MANAGER_GROUP, o2c_require
+
 from ..lib import adyen as adyen_lib
 from ..lib.events import GatewayError
 from ..models.o2c_gateway_processor import SETTLEMENT_REPORT
@@ -33,10 +35,8 @@ class O2cAdyenReportImport(models.TransientModel):
 
     def action_import(self):
         self.ensure_one()
-        if not self.env.user.has_group("o2c_integration.group_o2c_manager"):
-            raise UserError(
-                self.env._("Only O2C managers can import settlement reports.")
-            )
+        # the event is stored under sudo on this connection: a manager of its company
+        o2c_require(self.connection_id, MANAGER_GROUP, "gateway.report.import")
         raw = base64.b64decode(self.report_file or b"")
         match = ADYEN_BATCH_RE.search(self.filename or "")
         try:
