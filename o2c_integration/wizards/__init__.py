@@ -1,0 +1,1 @@
+from . import o2c_event_correction_wizard
