@@ -29,4 +29,7 @@
         "views/o2c_menus.xml",
     ],
     "demo": ["demo/o2c_order_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["o2c_integration/static/tests/tours/*.js"],
+    },
 }

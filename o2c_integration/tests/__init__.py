@@ -12,3 +12,4 @@ from . import test_order_webhook
 from . import test_event_integrity
 from . import test_event_breaker
 from . import test_event_crash
+from . import test_event_correction_tour
