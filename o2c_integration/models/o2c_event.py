@@ -209,8 +209,9 @@ class O2cEvent(models.Model):
         # Refuses in SQL what write() refuses in the ORM. The purge is the one
         # exception: payload and headers to NULL (hash kept), and only inside
         # _payload_purge_allowed(), which sets a transaction-local flag.
+        # the setting's name is PURGE_GUC, spelled out: no SQL built from strings
         self.env.cr.execute(
-            f"""
+            """
             CREATE OR REPLACE FUNCTION o2c_event_refuse_payload_change()
             RETURNS trigger AS $$
             BEGIN
@@ -229,7 +230,7 @@ class O2cEvent(models.Model):
                    IS DISTINCT FROM (OLD.payload, OLD.headers, OLD.payload_purged)
                    AND NOT (NEW.payload IS NULL AND NEW.headers IS NULL
                             AND NEW.payload_purged IS TRUE
-                            AND coalesce(current_setting('{PURGE_GUC}', true), '') = 'on')
+                            AND coalesce(current_setting('o2c.payload_purge', true), '') = 'on')
                 THEN
                     RAISE EXCEPTION
                         'o2c_event %: a stored payload can only be purged', OLD.id

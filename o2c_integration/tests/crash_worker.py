@@ -28,7 +28,8 @@ def main():
         original = event_cls._o2c_get_handlers
 
         def blocking(event):
-            print("BLOCKING", flush=True)
+            sys.stdout.write("BLOCKING\n")  # the test waits for this line
+            sys.stdout.flush()
             time.sleep(600)
 
         def handlers(self):
