@@ -58,7 +58,7 @@ import psycopg2
 import requests
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, LockError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.modules import module as odoo_module
 from odoo.tools import SQL
 
@@ -68,7 +68,6 @@ from ..lib import event_policy
 from ..lib.exceptions import PermanentError, RetryableError
 from ..lib.exceptions import ValidationError as O2cValidationError
 from ..lib.masking import mask_json_text
-from ..lib.payload_diff import is_json, payload_diff
 
 _logger = logging.getLogger(__name__)
 
@@ -917,123 +916,6 @@ class O2cEvent(models.Model):
 
     # --- CRONS
 
-    def action_edit_and_retry(self):
-        """Open the correction wizard (administrators): edit a copy, diff, retry."""
-        self.ensure_one()
-        self._check_correction_allowed()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Edit and Retry"),
-            "res_model": "o2c.event.correction.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_event_id": self.id},
-        }
-
-    # --- CORRECTION (edit and retry)
-
-    def _check_correction_allowed(self):
-        self.ensure_one()
-        if not self.env.user.has_group(ADMIN_GROUP):
-            raise AccessError(
-                self.env._("Only O2C administrators can correct an event's payload.")
-            )
-        event = self.sudo()
-        if event.direction != "in" or event.state not in CORRECTABLE_STATES:
-            raise UserError(
-                self.env._(
-                    "Only failed or dead-lettered inbound events can be corrected; "
-                    "%(e)s is %(s)s.",
-                    e=event.name,
-                    s=event.state,
-                )
-            )
-        if event.payload_purged:
-            raise UserError(
-                self.env._(
-                    "The payload of %(e)s was purged: there is nothing to correct.",
-                    e=event.name,
-                )
-            )
-
-    def _correction_key(self, number):
-        return f"{self.idempotency_key}:correction:{number}"
-
-    def _o2c_correct(self, new_payload, reason):
-        """Supersede this failed event by a corrected copy; return the new event.
-
-        The original stays as received (immutable) and is marked ``superseded``
-        with a link to its correction; the correction is a new inbound event with
-        its own hash and the idempotency key ``<original key>:correction:<n>``, so
-        creating it twice (two clicks, two administrators) stores it once. The
-        change, with a masked diff, goes to the audit log.
-        """
-        self.ensure_one()
-        self._check_correction_allowed()
-        if not (reason or "").strip():
-            raise UserError(self.env._("Say why the payload is corrected."))
-        original = self.sudo()
-        try:
-            original.lock_for_update(allow_referencing=True)
-        except (LockError, psycopg2.OperationalError) as exc:
-            raise UserError(
-                self.env._("%(e)s is being processed: try again.", e=original.name)
-            ) from exc
-        original.invalidate_recordset()
-        original._check_correction_allowed()
-        old_payload = original.payload or ""
-        if new_payload == old_payload:
-            raise UserError(self.env._("The corrected payload is the same."))
-        if is_json(old_payload) and not is_json(new_payload):
-            raise UserError(
-                self.env._("The corrected payload is not valid JSON any more.")
-            )
-        number = len(original.correction_ids) + 1
-        vals = self._prepare_inbound_vals(
-            original.connection_id,
-            original.event_type,
-            original.external_id,
-            original._correction_key(number),
-            new_payload,
-            {"X-O2C-Correction-Of": original.idempotency_key},
-        )
-        vals.update(
-            corrected_from_id=original.id,
-            correlation_id=original.correlation_id or original.idempotency_key,
-        )
-        correction = self.sudo()._insert_if_absent(vals)
-        if not correction:
-            raise UserError(
-                self.env._("%(e)s was corrected meanwhile.", e=original.name)
-            )
-        note = self.env._(
-            "Superseded by correction %(c)s: %(r)s", c=correction.id, r=reason
-        )
-        original.write(
-            {"state": "superseded", "ignore_reason": note, "next_retry_at": False}
-        )
-        self.env["o2c.exception"]._close_by_key(original._exception_key(), note)
-        self.env["o2c.audit.log"]._log(
-            "event.correct",
-            f"Corrected {original.name} as event {correction.id}",
-            records=correction,
-            event=original,
-            data={
-                "original_id": original.id,
-                "correction_id": correction.id,
-                "original_hash": original.payload_hash,
-                "correction_hash": correction.payload_hash,
-                "reason": reason,
-                "diff": payload_diff(
-                    mask_json_text(old_payload), mask_json_text(new_payload)
-                )[:8000],
-            },
-        )
-        correction._enqueue()
-        return correction.with_env(self.env)
-
-    # --- CRONS
-
     @api.model
     def _cron_requeue_stuck(self, stuck_minutes=15, grace_seconds=60):
         """Requeue events whose processor died, or queued without a live job.
@@ -1135,48 +1017,3 @@ class O2cEvent(models.Model):
                 data={"count": count, "days": days},
             )
         return count
-
-
-class O2cEventLink(models.Model):
-    _name = "o2c.event.link"
-    _description = "Record created by an O2C event"
-    _order = "id"
-
-    event_id = fields.Many2one(
-        "o2c.event", required=True, ondelete="cascade", index=True
-    )
-    res_model = fields.Char(required=True, index=True)
-    res_id = fields.Integer(required=True, index=True)
-    record_name = fields.Char(compute="_compute_record_name")
-
-    def _compute_record_name(self):
-        for link in self:
-            record = (
-                self.env[link.res_model].browse(link.res_id).exists()
-                if link.res_model in self.env
-                else None
-            )
-            link.record_name = (
-                record.display_name if record else f"{link.res_model},{link.res_id}"
-            )
-
-    def action_open(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
-            "view_mode": "form",
-        }
-
-
-class O2cEventIgnoreWizard(models.TransientModel):
-    _name = "o2c.event.ignore.wizard"
-    _description = "Ignore O2C events with a reason"
-
-    reason = fields.Text(required=True)
-
-    def action_confirm(self):
-        events = self.env["o2c.event"].browse(self.env.context.get("active_ids", []))
-        events.action_ignore(reason=self.reason)
-        return {"type": "ir.actions.act_window_close"}
