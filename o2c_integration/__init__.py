@@ -1,5 +1,6 @@
 from . import controllers
 from . import models
+from . import wizards
 
 from .lib import log_masking
 

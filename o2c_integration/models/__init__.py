@@ -2,6 +2,8 @@ from . import o2c_secret_mixin
 from . import o2c_audit_log
 from . import o2c_connection
 from . import o2c_event
+from . import o2c_event_link
+from . import o2c_event_correction
 from . import o2c_exception
 from . import o2c_binding
 from . import o2c_order_mapping

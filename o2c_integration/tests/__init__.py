@@ -11,3 +11,7 @@ from . import test_order_concurrency
 from . import test_order_webhook
 from . import test_webhook_depth
 from . import test_connection_access
+from . import test_event_integrity
+from . import test_event_breaker
+from . import test_event_crash
+from . import test_event_correction_tour

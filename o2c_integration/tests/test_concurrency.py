@@ -72,6 +72,53 @@ class TestConcurrentDelivery(O2cTestMixin, TransactionCase):
             )
             self.assertEqual(cr.fetchone()[0], 1)
 
+    def test_duplicate_storm_stores_once_without_sql_errors(self):
+        """Six deliveries of one event at once: one row, no failing statement.
+
+        Each worker has taken its snapshot before the others insert (as a webhook
+        worker has, after authenticating): the duplicates must still not show up as
+        "bad query" ERROR lines of ``odoo.sql_db`` carrying the raw payload.
+        """
+        external_id = f"evt-storm-{self.run_id}"
+        payload = '{"card": "4242424242424242", "storm": true}'
+        workers = 6
+        barrier = threading.Barrier(workers)
+
+        def store(env):
+            env.cr.execute("SELECT 1")  # the transaction's snapshot is taken
+            barrier.wait(10)
+            conn = env["o2c.connection"].browse(self.conn_id)
+            _event, created = env["o2c.event"]._store_inbound(
+                conn, "t", external_id, payload, enqueue=True
+            )
+            return created
+
+        results = {}
+        with self.assertNoLogs("odoo.sql_db", level="ERROR"):
+            threads = [
+                threading.Thread(
+                    target=self._in_new_cursor, args=(store, results, i, 0.3)
+                )
+                for i in range(workers)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(30)
+        self.assertEqual(
+            sorted(results.values()), [False] * (workers - 1) + [True], results
+        )
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FROM o2c_event WHERE external_id = %s", [external_id]
+            )
+            self.assertEqual(cr.fetchone()[0], 1)
+            cr.execute(
+                "SELECT count(*) FROM queue_job WHERE records::text LIKE %s",
+                [f"%o2c.event%{self._event_id(external_id)}%"],
+            )
+            self.assertEqual(cr.fetchone()[0], 1)
+
     def _event_id(self, external_id):
         with self.registry.cursor() as cr:
             cr.execute("SELECT id FROM o2c_event WHERE external_id = %s", [external_id])

@@ -1,0 +1,2 @@
+from . import o2c_event_correction_wizard
+from . import o2c_event_ignore_wizard
