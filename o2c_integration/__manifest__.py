@@ -27,6 +27,12 @@
         "data/o2c_order_data.xml",
         "views/o2c_order_views.xml",
         "views/o2c_menus.xml",
+        "views/o2c_audit_digest_views.xml",
     ],
     "demo": ["demo/o2c_order_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "o2c_integration/static/tests/tours/o2c_audit_tour.js",
+        ],
+    },
 }
