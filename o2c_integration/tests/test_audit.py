@@ -4,17 +4,20 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from datetime import datetime
 from unittest.mock import patch
 
 import psycopg2
 
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
+from odoo.tests import TransactionCase
 from odoo.tools import config
 
 from ..lib.audit_chain import UNKEYED, AuditKeyring, compute_hash, stamp
 from ..models.o2c_audit_log import get_audit_keyring
-from .common import TEST_AUDIT_KEY, O2cCommon
+from .common import TEST_AUDIT_KEY, O2cCommon, O2cTestMixin
 
 
 class TestAuditLog(O2cCommon):
@@ -534,3 +537,31 @@ class TestAuditAgainstDatabaseOwner(O2cCommon):
         other = self.Audit._log("my_addon.thing_done", "y")
         self.assertEqual(entry.action_label, "Credential changed")
         self.assertEqual(other.action_label, "My addon: Thing done")
+
+
+class TestAuditDigestCron(O2cTestMixin, TransactionCase):
+    """The cron, as it runs: its own committed transactions (leaves rows behind)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._o2c_setup_keys()
+
+    def test_cron_seals_and_signs_committed_head(self):
+        marker = f"cron-digest-{uuid.uuid4().hex[:10]}"
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            # logged without the post-commit sealing: what a crash leaves behind
+            env["o2c.audit.log"]._log("test.cron", marker)
+            cr.postcommit.clear()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env.ref("o2c_integration.cron_audit_digest").method_direct_trigger()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            entry = env["o2c.audit.log"].search([("summary", "=", marker)])
+            self.assertTrue(entry.sequence and entry.key_id)
+            digest = env["o2c.audit.digest"].search([], limit=1)
+            self.assertGreaterEqual(digest.last_sequence, entry.sequence)
+            self.assertTrue(os.path.isfile(digest.file_name), digest.file_name)
+            self.assertTrue(env["o2c.audit.log"]._verify_chain().ok)
