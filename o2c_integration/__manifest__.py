@@ -30,6 +30,7 @@
         "views/o2c_order_views.xml",
         "views/o2c_menus.xml",
         "views/res_config_settings_views.xml",
+        "views/o2c_audit_digest_views.xml",
     ],
     "demo": ["demo/o2c_order_demo.xml"],
     "assets": {

@@ -2,6 +2,7 @@ from . import test_event
 from . import test_webhook
 from . import test_security
 from . import test_audit
+from . import test_audit_tour
 from . import test_outbound
 from . import test_concurrency
 from . import test_order_flow

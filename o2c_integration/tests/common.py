@@ -14,6 +14,7 @@ a webhook secret, and lets a test register event handlers::
 
 import json
 import os
+import tempfile
 import time
 from contextlib import contextmanager
 from unittest.mock import patch
@@ -28,6 +29,11 @@ from ..lib.crypto import SecretCipher
 from ..lib.signature import SIGNATURE_HEADER, sign
 
 TEST_KEY = SecretCipher.generate_key()
+# Fixed, not random: tests that commit leave sealed entries behind, and every later
+# run on the same database must still verify them. Not a secret.
+TEST_AUDIT_KEY = "o2c-test-audit-sealing-key-0123456789abcdef"
+# Digest files of a test run go to a scratch folder, never to the server's data_dir.
+TEST_AUDIT_DIGEST_DIR = tempfile.mkdtemp(prefix="o2c_audit_digests_")
 WEBHOOK_SECRET = "whsec_test_0123456789abcdef"
 
 
@@ -48,7 +54,14 @@ class O2cTestMixin:
 
     @classmethod
     def _o2c_setup_keys(cls):
-        cls._o2c_env_patch = patch.dict(os.environ, {"O2C_ENCRYPTION_KEYS": TEST_KEY})
+        cls._o2c_env_patch = patch.dict(
+            os.environ,
+            {
+                "O2C_ENCRYPTION_KEYS": TEST_KEY,
+                "O2C_AUDIT_KEYS": TEST_AUDIT_KEY,
+                "O2C_AUDIT_DIGEST_DIR": TEST_AUDIT_DIGEST_DIR,
+            },
+        )
         cls._o2c_env_patch.start()
         cls.addClassCleanup(cls._o2c_env_patch.stop)
 
