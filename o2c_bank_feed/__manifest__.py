@@ -31,4 +31,9 @@
         "views/o2c_bank_feed_menus.xml",
     ],
     "demo": [],
+    "assets": {
+        "web.assets_tests": [
+            "o2c_bank_feed/static/tests/tours/*.js",
+        ],
+    },
 }

@@ -637,10 +637,14 @@ class _ItemPool:
         referenced items. Name: every open item of the name's partners.
         """
         if netting:
-            wanted = {}
-            for item in self.referenced(data):
-                if item.partner_id:
-                    wanted[item.partner_id] = item.amount_residual > 0
+            # the partners of the referenced items on the line's side (invoices
+            # for a receipt), and the other side of their open items
+            incoming = data["amount"] > 0
+            wanted = {
+                item.partner_id: incoming
+                for item in self.referenced(data)
+                if item.partner_id and (item.amount_residual > 0) == incoming
+            }
             extra = [
                 self.items[i]
                 for partner_id, positive in wanted.items()

@@ -222,3 +222,11 @@ def test_name_amount_scores():
         )
         == []
     )
+
+
+def test_netting_named_note_plus_one_found_by_amount():
+    items = [item(42, "1000.00"), item(7, "-200.00"), item(8, "-45.00"), item(9, "-60")]
+    bank = line("755.00", "INV/2026/00042 less RINV/2026/00007")
+    [proposal] = match_netting(bank, items, PARAMS)
+    assert proposal.item_set == {42, 7, 8}
+    assert proposal.score == m.SCORES["netting_subset_exact"]

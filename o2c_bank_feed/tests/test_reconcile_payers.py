@@ -9,8 +9,9 @@ and the credit note's payment state, the bank line reconciled).
 
 from datetime import date
 
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..models.o2c_reconcile_engine import _NAME_NEIGHBOURS_SQL, _PARTNER_ITEMS_SQL
 from .common import CUSTOMER_IBAN, BankFeedCommon
 
 OLD = date(2025, 6, 1)  # far outside any date window: the name must decide
@@ -252,3 +253,76 @@ class TestReconcilePayers(BankFeedCommon):
         invoice = self.make_invoice(45.5, partner=partner, invoice_date=OLD)
         line = self._pay("45.50", name="Vega Instr.", ref="V-1")
         self.assertEqual(invoice.payment_state, "paid", line.o2c_match_reason)
+
+
+@tagged("post_install", "-at_install")
+class TestBankNameMappingTour(HttpCase):
+    def test_manager_maps_a_bank_name_from_the_menu(self):
+        env = self.env
+        manager = new_test_user(
+            env,
+            "o2c_name_manager",
+            groups="base.group_user,o2c_integration.group_o2c_manager",
+        )
+        partner = env["res.partner"].create(
+            {"name": "Brightwater Tour GmbH", "is_company": True}
+        )
+        other = env["res.partner"].create({"name": "Known Tour SA", "is_company": True})
+        env["o2c.bank.name.mapping"].create(
+            {"name": "Already known name", "partner_id": other.id}
+        )
+        self.start_tour("/odoo", "o2c_bank_name_mapping_tour", login=manager.login)
+        mapping = env["o2c.bank.name.mapping"].search(
+            [("name_key", "=", "BRIGHTWATER LOGISTICS")]
+        )
+        self.assertEqual(mapping.partner_id, partner)
+        self.assertEqual(
+            env["o2c.bank.name.mapping"]._get_mapped_partners(
+                env.company, ["Brightwater Logistics"]
+            ),
+            {"Brightwater Logistics": partner.id},
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestPayerLookupPlans(BankFeedCommon):
+    def test_name_and_partner_item_lookups_use_indexes(self):
+        """The name neighbours and the partners' items are index scans, not loops."""
+        self.env["res.partner"].create(
+            [
+                {"name": f"Plan Customer {i:04d} GmbH", "is_company": True}
+                for i in range(300)
+            ]
+        )
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute("ANALYZE res_partner")
+        cr.execute("ANALYZE account_move_line")
+        cr.execute("SET LOCAL enable_seqscan = off")
+        cr.execute(
+            "EXPLAIN " + _NAME_NEIGHBOURS_SQL,
+            {
+                "starts": ["PLAN CUSTOMER 0042"],
+                "keys": ["0042 CUSTOMER PLAN"],
+                "after": 8,
+                "before": 3,
+                "company": self.company.id,
+            },
+        )
+        names_plan = "\n".join(row[0] for row in cr.fetchall())
+        cr.execute(
+            "EXPLAIN " + _PARTNER_ITEMS_SQL,
+            {
+                "company": self.company.id,
+                "partners": [self.customer.id],
+                "credit_partners": [self.customer.id],
+                "debit_partners": [self.vendor.id],
+            },
+        )
+        items_plan = "\n".join(row[0] for row in cr.fetchall())
+        cr.execute("SET LOCAL enable_seqscan = on")
+        for plan in (names_plan, items_plan):
+            self.assertNotIn("Seq Scan", plan)
+        self.assertIn("res_partner_o2c_name_norm_o2c_idx", names_plan)
+        self.assertIn("res_partner_o2c_name_key_o2c_idx", names_plan)
+        self.assertIn("o2c_aml_open_partner_idx", items_plan)
