@@ -9,6 +9,7 @@ and the credit note's payment state, the bank line reconciled).
 
 from datetime import date
 
+from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..models.o2c_reconcile_engine import _NAME_NEIGHBOURS_SQL, _PARTNER_ITEMS_SQL
@@ -288,12 +289,43 @@ class TestBankNameMappingTour(HttpCase):
 class TestPayerLookupPlans(BankFeedCommon):
     def test_name_and_partner_item_lookups_use_indexes(self):
         """The name neighbours and the partners' items are index scans, not loops."""
-        self.env["res.partner"].create(
+        partners = self.env["res.partner"].create(
             [
                 {"name": f"Plan Customer {i:04d} GmbH", "is_company": True}
                 for i in range(300)
             ]
         )
+        # one open item per partner, half of them on the credit side: the
+        # partner index is the selective one, as with real data
+        receivable = self.company_data["default_account_receivable"]
+        signs = [1 if i % 2 else -1 for i in range(300)]
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "line_ids": [
+                    Command.create(
+                        {
+                            "account_id": receivable.id,
+                            "partner_id": partner.id,
+                            "balance": (i + 1) * signs[i],
+                            "name": f"PLAN-{i}",
+                        }
+                    )
+                    for i, partner in enumerate(partners)
+                ]
+                + [
+                    Command.create(
+                        {
+                            "account_id": self.company_data[
+                                "default_account_revenue"
+                            ].id,
+                            "balance": -sum((i + 1) * signs[i] for i in range(300)),
+                        }
+                    )
+                ],
+            }
+        )
+        entry.action_post()
         self.env.flush_all()
         cr = self.env.cr
         cr.execute("ANALYZE res_partner")
@@ -314,9 +346,9 @@ class TestPayerLookupPlans(BankFeedCommon):
             "EXPLAIN " + _PARTNER_ITEMS_SQL,
             {
                 "company": self.company.id,
-                "partners": [self.customer.id],
-                "credit_partners": [self.customer.id],
-                "debit_partners": [self.vendor.id],
+                "partners": partners[:1].ids,
+                "credit_partners": partners[1:2].ids,
+                "debit_partners": partners[2:3].ids,
             },
         )
         items_plan = "\n".join(row[0] for row in cr.fetchall())
