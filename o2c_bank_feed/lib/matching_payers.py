@@ -194,7 +194,11 @@ def match_name_amount(
     ``name_mapped`` when a person confirmed that bank name before,
     ``name_exact`` for one consistent partner without a sibling; both need
     the amount to be unique among that partner's open items (else
-    ``name_amount_ambiguous``). A name pointing to several partners gives
+    ``name_amount_ambiguous``); an inferred (not confirmed) name also needs
+    no other partner's open item to have the amount (else
+    ``name_amount_elsewhere``: the candidates hold every open item with the
+    amount, and a name alone does not outweigh another customer's exact
+    invoice). A name pointing to several partners gives
     ``name_ambiguous`` to each of their items with the amount: a person
     chooses. Fuzzy-only names are the ``fuzzy_name`` strategy's business.
     """
@@ -221,10 +225,18 @@ def match_name_amount(
             ),
             key=_age,
         )
+        # a confirmed name is as good as an IBAN: other customers' items with
+        # the amount do not matter then
+        elsewhere = line.name_match == "exact" and any(
+            i.partner_id != partner_id and _exact_amount(line, i, digits)
+            for i in candidates
+        )
         if several:
             score = SCORES["name_ambiguous"]
         elif len(exact) > 1:
             score = SCORES["name_amount_ambiguous"]
+        elif elsewhere:
+            score = SCORES["name_amount_elsewhere"]
         else:
             score = SCORES[
                 "name_mapped" if line.name_match == "mapped" else "name_exact"
@@ -236,6 +248,8 @@ def match_name_amount(
             )
             if len(exact) > 1:
                 evidence += f" (one of {len(exact)} open items with the amount)"
+            elif elsewhere and not several:
+                evidence += " (another customer has an open item with the amount)"
             out.append(
                 _settle(line, [item], params, "name_amount", evidence, {"exact": score})
             )

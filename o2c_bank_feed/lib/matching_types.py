@@ -73,6 +73,7 @@ SCORES = MappingProxyType(
         "name_exact": 90.0,
         "name_ambiguous": 70.0,
         "name_amount_ambiguous": 65.0,
+        "name_amount_elsewhere": 70.0,
     }
 )
 

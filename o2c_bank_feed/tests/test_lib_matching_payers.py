@@ -230,3 +230,14 @@ def test_netting_named_note_plus_one_found_by_amount():
     [proposal] = match_netting(bank, items, PARAMS)
     assert proposal.item_set == {42, 7, 8}
     assert proposal.score == m.SCORES["netting_subset_exact"]
+
+
+def test_name_amount_with_the_amount_at_another_customer_is_proposed():
+    items = [item(1, "80.00"), item(2, "80.00", partner=GLOBEX)]
+    bank = line("80.00", name_match="exact", name_partner_ids=(ACME,))
+    [proposal] = match_name_amount(bank, items, PARAMS)
+    assert proposal.item_ids == (1,)
+    assert proposal.score == m.SCORES["name_amount_elsewhere"]
+    assert m.decide([proposal], 90).kind == "propose"
+    mapped = line("80.00", name_match="mapped", name_partner_ids=(ACME,))
+    assert match_name_amount(mapped, items, PARAMS)[0].score == m.SCORES["name_mapped"]
