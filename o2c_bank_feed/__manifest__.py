@@ -22,6 +22,7 @@
         "data/o2c_reconcile_rule_data.xml",
         "data/ir_cron.xml",
         "views/o2c_reconcile_rule_views.xml",
+        "views/o2c_bank_name_mapping_views.xml",
         "views/o2c_bank_statement_import_views.xml",
         "views/account_bank_statement_line_views.xml",
         "views/account_bank_statement_views.xml",

@@ -13,10 +13,18 @@ Usage::
 The database must have ``o2c_bank_feed`` installed. The script creates a bank
 journal, customers with IBANs and ``--lines`` open invoices (posted in
 batch), writes a CAMT.053 file whose lines pay them the way customers do
-(clean references ~50%, mistyped references ~10%, references in free text
-~15%, combined payments ~5%, partial payments ~5%, bank fees deducted ~5%,
-unrelated lines ~10%), imports it, runs the reconciliation jobs in-process
-and compares every automatic match with the generator's truth.
+(clean references ~42%, mistyped references ~10%, references in free text
+~13%, combined payments ~5%, partial payments ~5%, bank fees deducted ~5%,
+invoices net of credit notes ~6%, payers known only by name ~6%, unrelated
+lines ~8%), imports it, runs the reconciliation jobs in-process and compares
+every automatic match with the generator's truth.
+
+``netting``: an invoice minus one or two open credit notes of the customer;
+half the remittances name the notes ("INV/2026/00042 less credit note
+RINV/2026/00007"), half only the invoice; half come without the payer's
+IBAN; one in five has bank charges deducted on top. ``name_only``: no
+reference, no IBAN, only the payer's name as banks write it (upper case,
+legal form dropped, words reordered, cut at 35 or 70 characters).
 
 Everything happens in ONE transaction that is rolled back at the end: the
 database is left as it was (only PostgreSQL sequence numbers advance). The
@@ -45,14 +53,17 @@ from xml.sax.saxutils import escape
 CHUNK = 500
 NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
 MIX = [  # (kind, share)
-    ("clean", 0.50),
+    ("clean", 0.42),
     ("typo", 0.10),
-    ("free_text", 0.15),
+    ("free_text", 0.13),
     ("combined", 0.05),
     ("partial", 0.05),
     ("fees", 0.05),
-    ("unrelated", 0.10),
+    ("netting", 0.06),
+    ("name_only", 0.06),
+    ("unrelated", 0.08),
 ]
+LEGAL_FORMS = ["GmbH", "SA", "Ltd", "BV", "S.A.R.L.", "Limited", "AG"]
 
 
 def parse_args(argv=None):
@@ -168,6 +179,41 @@ def amount(rng):
     return Decimal(rng.randrange(5000, 500000)) / 100
 
 
+def plan_specs(kinds, partners, long_named, rng):
+    """``(specs, line_specs)``: the invoices and credit notes each line pays.
+
+    ``specs`` are ``(partner, amount, move type)``; ``line_specs`` are
+    ``(kind[:name variant], [spec index])``. Combined lines pay 2 or 3
+    invoices of one customer, netting lines one invoice less 1 or 2 notes.
+    """
+    specs = []  # (partner, amount, move type)
+    line_specs = []
+    for kind in kinds:
+        if kind == "unrelated":
+            line_specs.append((kind, []))
+            continue
+        variant = rng.choice(NAME_VARIANTS) if kind == "name_only" else None
+        cut = variant in ("cut35", "cut70")
+        partner = rng.choice(long_named if cut and long_named else partners)
+        n = rng.choice((2, 3)) if kind == "combined" else 1
+        idx = []
+        for _ in range(n):
+            idx.append(len(specs))
+            # a netted invoice is large enough to absorb its credit notes
+            extra = 100 if kind == "netting" else 0
+            specs.append((partner, amount(rng) + extra, "out_invoice"))
+        if kind == "netting":
+            value = specs[idx[0]][1]
+            for _ in range(rng.choice((1, 1, 2))):
+                idx.append(len(specs))
+                share = Decimal(rng.randrange(5, 30)) / 100
+                specs.append(
+                    (partner, (value * share).quantize(Decimal("0.01")), "out_refund")
+                )
+        line_specs.append((kind if variant is None else f"{kind}:{variant}", idx))
+    return specs, line_specs
+
+
 def build(env, args):
     """Customers, invoices, the CAMT bytes and the truth of every line."""
     rng = random.Random(args.seed)
@@ -189,16 +235,23 @@ def build(env, args):
         }
     )
     customers_count = max(count // 4, 5)
+    # one customer in three has a long name (banks cut it at 35 / 70 characters)
     partners = env["res.partner"].create(
         [
             {
                 "name": f"Bench Customer {i:05d} "
-                f"{rng.choice(['GmbH', 'SA', 'Ltd', 'BV'])}",
+                + (
+                    "Industrial Logistics and Forwarding Services Europe "
+                    if i % 3 == 0
+                    else ""
+                )
+                + rng.choice(LEGAL_FORMS),
                 "is_company": True,
             }
             for i in range(customers_count)
         ]
     )
+    long_named = [p for p in partners if len(p.name) > 70]
     ibans = {}
     env["res.partner.bank"].create(
         [
@@ -208,22 +261,10 @@ def build(env, args):
     )
     kinds = plan_lines(count, rng)
     # invoices needed per line kind (combined lines pay 2 or 3 of one customer)
-    specs = []  # (partner, amount)
-    line_specs = []
-    for kind in kinds:
-        if kind == "unrelated":
-            line_specs.append((kind, []))
-            continue
-        partner = rng.choice(partners)
-        n = rng.choice((2, 3)) if kind == "combined" else 1
-        idx = []
-        for _ in range(n):
-            idx.append(len(specs))
-            specs.append((partner, amount(rng)))
-        line_specs.append((kind, idx))
+    specs, line_specs = plan_specs(kinds, partners, long_named, rng)
     # extra open invoices nobody pays (noise): up to ``count`` invoices in total
     while len(specs) < count:
-        specs.append((rng.choice(partners), amount(rng)))
+        specs.append((rng.choice(partners), amount(rng), "out_invoice"))
     started = time.monotonic()
     invoices = create_invoices(env, specs, rng)
     invoice_time = time.monotonic() - started
@@ -231,6 +272,7 @@ def build(env, args):
     entries, truth = [], []
     base = date(2026, 3, 20)
     for number, (kind, idx) in enumerate(line_specs, start=1):
+        kind, _sep, variant = kind.partition(":")
         day = (base + timedelta(days=rng.randrange(0, 10))).isoformat()
         entry = {"ref": f"BENCH-{args.seed}-{number}", "date": day}
         if kind == "unrelated":
@@ -245,7 +287,7 @@ def build(env, args):
             continue
         moves = [invoices[i] for i in idx]
         partner = moves[0].partner_id
-        total = sum(Decimal(str(m.amount_total)) for m in moves)
+        total = sum(Decimal(str(m.amount_total_signed)) for m in moves)
         entry.update(amount=total, name=partner.name, iban=ibans[partner.id])
         name = moves[0].name
         if kind == "clean":
@@ -276,10 +318,54 @@ def build(env, args):
             fee = Decimal(rng.randrange(50, 500)) / 100
             entry["amount"] = total - fee
             entry["remittance"] = f"INVOICE {name}"
+        elif kind in ("netting", "name_only"):
+            payer_blind_spot(entry, kind, variant, moves, total, rng)
         entries.append(entry)
         truth.append(frozenset(m.id for m in moves))
     data = camt(entries, journal_iban, currency.name)
     return bank_journal, data, entries, truth, kinds, invoice_time, len(specs)
+
+
+def payer_blind_spot(entry, kind, variant, moves, total, rng):
+    """Fill ``entry`` for a ``netting`` or ``name_only`` line (see the docstring)."""
+    name, partner = moves[0].name, moves[0].partner_id
+    if kind == "netting":
+        notes = " and ".join(m.name for m in moves[1:])
+        if rng.random() < 0.5:
+            entry["remittance"] = rng.choice(
+                [
+                    f"{name} less credit note {notes}",
+                    f"Invoice {name} ./. {notes}",
+                    f"{name} minus {notes}",
+                ]
+            )
+        else:
+            entry["remittance"] = f"Invoice {name} net of your credit notes"
+        if rng.random() < 0.5:
+            entry["iban"] = None
+        if rng.random() < 0.2:
+            entry["amount"] = total - Decimal(rng.randrange(50, 500)) / 100
+    elif kind == "name_only":
+        entry.update(iban=None, name=bank_name(partner.name, variant))
+
+
+#: How the bank writes the payer's name on ``name_only`` lines.
+NAME_VARIANTS = ("upper", "no_legal_form", "reordered", "cut35", "cut70")
+
+
+def bank_name(name, variant):
+    """``name`` as a bank writes it (upper case, legal form, order, length)."""
+    words = name.upper().split()
+    if variant in ("no_legal_form", "reordered"):
+        words = words[:-1]  # the generator puts the legal form last
+    if variant == "reordered":
+        words = words[2:] + words[:2]
+    text = " ".join(words)
+    if variant == "cut35":
+        text = text[:35]
+    elif variant == "cut70":
+        text = text[:70]
+    return text
 
 
 def create_invoices(env, specs, rng):
@@ -292,7 +378,7 @@ def create_invoices(env, specs, rng):
         moves = Move.create(
             [
                 {
-                    "move_type": "out_invoice",
+                    "move_type": move_type,
                     "partner_id": partner.id,
                     "invoice_date": date(2026, 3, 1)
                     + timedelta(days=rng.randrange(0, 15)),
@@ -307,7 +393,7 @@ def create_invoices(env, specs, rng):
                         )
                     ],
                 }
-                for partner, value in chunk
+                for partner, value, move_type in chunk
             ]
         )
         moves.action_post()
@@ -339,7 +425,12 @@ def camt(entries, account, currency):
             f"<BookgDt><Dt>{e['date']}</Dt></BookgDt><ValDt><Dt>{e['date']}</Dt></ValDt>"
             f"<AcctSvcrRef>{e['ref']}</AcctSvcrRef><NtryDtls><TxDtls>"
             f"<RltdPties><Dbtr><Nm>{escape(e['name'])}</Nm></Dbtr>"
-            f"<DbtrAcct><Id><IBAN>{e['iban']}</IBAN></Id></DbtrAcct></RltdPties>"
+            + (
+                f"<DbtrAcct><Id><IBAN>{e['iban']}</IBAN></Id></DbtrAcct>"
+                if e.get("iban")
+                else ""
+            )
+            + "</RltdPties>"
         )
         if e.get("remittance") or e.get("structured"):
             parts.append("<RmtInf>")
@@ -640,6 +731,13 @@ def _run(args, db, parallel):
             "per kind (auto/total) : "
             + ", ".join(f"{k} {per_kind[k]}/{per_kind_total[k]}" for k, _s in MIX)
         )
+        for kind in ("netting", "name_only"):
+            total = per_kind_total[kind]
+            print(
+                f"  {kind:<20}: {per_kind[kind]}/{total} auto-matched right = "
+                f"{100.0 * per_kind[kind] / max(total, 1):.1f}%, wrong "
+                f"{sum(1 for w in wrong if w[1] == kind)}"
+            )
         for item in wrong[:10]:
             print("  WRONG", item)
         if args.verbose:

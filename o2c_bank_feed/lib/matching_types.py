@@ -62,6 +62,18 @@ SCORES = MappingProxyType(
         "subset_sum_ambiguous": 55.0,
         "fuzzy_name_min": 60.0,
         "fuzzy_name_max": 75.0,
+        # an invoice net of the same customer's open credit notes
+        "netting_reference_exact": 95.0,
+        "netting_reference_writeoff": 88.0,
+        "netting_subset_exact": 90.0,
+        "netting_subset_writeoff": 80.0,
+        "netting_ambiguous": 55.0,
+        # payer known only by name: the partner from the name, then the amount
+        "name_mapped": 92.0,
+        "name_exact": 90.0,
+        "name_ambiguous": 70.0,
+        "name_amount_ambiguous": 65.0,
+        "name_amount_elsewhere": 70.0,
     }
 )
 
@@ -104,7 +116,12 @@ class OpenItem:
 
 @dataclass(frozen=True)
 class BankLine:
-    """A bank statement line; ``refs`` from :func:`..references.line_keys`."""
+    """A bank statement line; ``refs`` from :func:`..references.line_keys`.
+
+    ``name_match`` / ``name_partner_ids`` / ``name_ratio``: what
+    :func:`.matching_names.resolve_name` made of the payer's name (its
+    ``kind``, partners and similarity), when the engine resolved it.
+    """
 
     id: int
     amount: Decimal
@@ -114,6 +131,9 @@ class BankLine:
     counterparty_name: str | None = None
     refs: frozenset[str] = frozenset()
     text: str = ""
+    name_match: str = ""
+    name_partner_ids: tuple[int, ...] = ()
+    name_ratio: float = 0.0
 
 
 @dataclass

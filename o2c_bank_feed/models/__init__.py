@@ -1,5 +1,6 @@
 from . import account_journal
 from . import account_move_line
+from . import res_partner
 from . import o2c_reconcile_rule
 from . import o2c_bank_statement_import
 from . import account_bank_statement
@@ -13,3 +14,4 @@ from . import o2c_reconcile_manual
 from . import o2c_exception
 from . import o2c_connection
 from . import o2c_event
+from . import o2c_bank_name_mapping

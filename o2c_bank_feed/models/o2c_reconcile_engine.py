@@ -27,7 +27,7 @@ from dataclasses import replace
 
 from odoo import api, models
 
-from ..lib import matching, references
+from ..lib import matching, matching_names, references
 from .account_move_line import OPEN_ITEM_PREDICATE
 from .o2c_reconcile_rule import BANK_FEES_XMLID, STRATEGY_FUNCTIONS
 
@@ -94,6 +94,67 @@ SELECT aml.id, aml.partner_id, partner.name, aml.amount_residual_currency,
    AND NOT (account.account_type IN ('asset_receivable', 'liability_payable')
             AND aml.payment_id IS NOT NULL)
 """
+#: The columns every item lookup returns (see ``_fetch_open_items``).
+_ITEM_COLUMNS_SQL = _CANDIDATES_SQL[
+    _CANDIDATES_SQL.index("SELECT aml.id, aml.partner_id, partner.name") :
+]
+#: Open items of the partners a bank name designates (all of them: the amount
+#: must be unique among them), and the credit notes (items on the other side)
+#: of the partners whose invoices a line references (netting).
+_PARTNER_ITEMS_SQL = f"""
+WITH hit AS (
+    SELECT aml.id FROM account_move_line aml
+     WHERE {_OPEN} AND aml.company_id = %(company)s
+       AND aml.partner_id = ANY(%(partners)s::int[])
+    UNION
+    SELECT aml.id FROM account_move_line aml
+     WHERE {_OPEN} AND aml.company_id = %(company)s
+       AND aml.partner_id = ANY(%(credit_partners)s::int[])
+       AND aml.amount_residual_currency < 0
+    UNION
+    SELECT aml.id FROM account_move_line aml
+     WHERE {_OPEN} AND aml.company_id = %(company)s
+       AND aml.partner_id = ANY(%(debit_partners)s::int[])
+       AND aml.amount_residual_currency > 0
+)
+{_ITEM_COLUMNS_SQL}"""
+#: Partners whose names sort around each bank name: a few rows on each side,
+#: by the name in word order and by its sorted words, four index range scans
+#: per name (``res_partner_o2c_name_*_o2c_idx``). Truncated names start at
+#: their last complete word, so the partners they begin come right after.
+NAME_NEIGHBOURS_AFTER = 8
+NAME_NEIGHBOURS_BEFORE = 3
+_NAME_NEIGHBOURS_SQL = """
+SELECT q.n, p.id, p.name
+  FROM unnest(%(starts)s::text[], %(keys)s::text[]) WITH ORDINALITY AS q(start, key, n)
+ CROSS JOIN LATERAL (
+    (SELECT id, name FROM res_partner
+      WHERE o2c_name_norm >= q.start
+        AND o2c_name_norm IS NOT NULL AND parent_id IS NULL
+      ORDER BY o2c_name_norm LIMIT %(after)s)
+    UNION
+    (SELECT id, name FROM res_partner
+      WHERE o2c_name_norm < q.start
+        AND o2c_name_norm IS NOT NULL AND parent_id IS NULL
+      ORDER BY o2c_name_norm DESC LIMIT %(before)s)
+    UNION
+    (SELECT id, name FROM res_partner
+      WHERE o2c_name_key >= q.key
+        AND o2c_name_norm IS NOT NULL AND parent_id IS NULL
+      ORDER BY o2c_name_key LIMIT %(after)s)
+    UNION
+    (SELECT id, name FROM res_partner
+      WHERE o2c_name_key < q.key
+        AND o2c_name_norm IS NOT NULL AND parent_id IS NULL
+      ORDER BY o2c_name_key DESC LIMIT %(before)s)
+ ) p
+  JOIN res_partner partner ON partner.id = p.id
+ WHERE partner.active
+   AND (partner.company_id IS NULL OR partner.company_id = %(company)s)
+"""
+#: Rule strategies that need more than the batch's candidates.
+NETTING_STRATEGY = "netting"
+NAME_STRATEGY = "name_amount"
 
 
 class O2cReconcileEngine(models.AbstractModel):
@@ -172,8 +233,14 @@ class O2cReconcileEngine(models.AbstractModel):
         }
         bank_lines = {k: v for k, v in bank_lines.items() if v is not None}
         started = time.monotonic()
+        strategies = set(rules.mapped("strategy"))
+        if NAME_STRATEGY in strategies:
+            self._resolve_payer_names(company, bank_lines.values(), rules)
         items = self._fetch_open_items(company, bank_lines.values())
         pool = _ItemPool(items)
+        self._fetch_partner_items(
+            company, bank_lines.values(), pool, NETTING_STRATEGY in strategies
+        )
         outcome = {"auto": [], "propose": [], "none": []}
         owners = {}
         settings = {}  # per rule: values the loop would otherwise ask each line
@@ -277,6 +344,11 @@ class O2cReconcileEngine(models.AbstractModel):
                 "amounts": sorted(amounts),
             },
         )
+        return self._open_items_from_rows(self.env.cr.fetchall())
+
+    @api.model
+    def _open_items_from_rows(self, rows):
+        """``matching.OpenItem`` of the rows of an item lookup query."""
         items = []
         for (
             aml_id,
@@ -292,7 +364,7 @@ class O2cReconcileEngine(models.AbstractModel):
             ref,
             payment_ref,
             account_type,
-        ) in self.env.cr.fetchall():
+        ) in rows:
             refs = set()
             for value in (move_name, label, ref, payment_ref):
                 if value:
@@ -317,6 +389,86 @@ class O2cReconcileEngine(models.AbstractModel):
         return items
 
     @api.model
+    def _resolve_payer_names(self, company, bank_lines, rules):
+        """Partners of the payers known only by name (no IBAN partner).
+
+        Sets ``name_match``, ``name_partner_ids`` and ``name_ratio`` on the
+        lines' data. A name a person confirmed before (``o2c.bank.name.mapping``)
+        resolves directly; the others are decided by
+        ``matching_names.resolve_name`` among the partners sorting around them
+        (one indexed query for the batch).
+        """
+        wanted = [d for d in bank_lines if not d["partner_id"] and d["name"]]
+        if not wanted:
+            return
+        names = sorted({d["name"] for d in wanted})
+        mapped = self.env["o2c.bank.name.mapping"]._get_mapped_partners(company, names)
+        todo = [name for name in names if name not in mapped]
+        neighbours = {name: {} for name in todo}
+        if todo:
+            starts = [matching_names.search_starts(name) for name in todo]
+            self.env["res.partner"].flush_model(["o2c_name_norm", "o2c_name_key"])
+            self.env.cr.execute(
+                _NAME_NEIGHBOURS_SQL,
+                {
+                    "starts": [start for start, _key in starts],
+                    "keys": [key for _start, key in starts],
+                    "after": NAME_NEIGHBOURS_AFTER,
+                    "before": NAME_NEIGHBOURS_BEFORE,
+                    "company": company.id,
+                },
+            )
+            for position, partner_id, partner_name in self.env.cr.fetchall():
+                neighbours[todo[position - 1]][partner_id] = partner_name
+        threshold = max(
+            [r.fuzzy_threshold for r in rules if r.strategy == NAME_STRATEGY] or [85.0]
+        )
+        resolved = {
+            name: matching_names.resolve_name(
+                name, neighbours.get(name, {}), mapped.get(name), threshold
+            )
+            for name in names
+        }
+        for data in wanted:
+            match = resolved[data["name"]]
+            data["name_match"] = match.kind
+            data["name_partner_ids"] = match.partner_ids
+            data["name_ratio"] = match.ratio
+
+    @api.model
+    def _fetch_partner_items(self, company, bank_lines, pool, netting):
+        """Add to ``pool`` the items the netting and name strategies need.
+
+        The name-resolved partners' open items (all of them: an amount is
+        only telling when it is unique among them) and, with ``netting``,
+        the other-side items (credit notes) of the partners whose items the
+        lines reference. One indexed query for the batch.
+        """
+        partners, credit, debit = set(), set(), set()
+        for data in bank_lines:
+            if data.get("name_match") in ("mapped", "exact", "ambiguous"):
+                partners.update(data["name_partner_ids"])
+            if not netting:
+                continue
+            for item in pool.referenced(data):
+                if item.partner_id and (item.amount_residual > 0) == (
+                    data["amount"] > 0
+                ):
+                    (credit if item.amount_residual > 0 else debit).add(item.partner_id)
+        if not (partners or credit or debit):
+            return
+        self.env.cr.execute(
+            _PARTNER_ITEMS_SQL,
+            {
+                "company": company.id,
+                "partners": sorted(partners),
+                "credit_partners": sorted(credit),
+                "debit_partners": sorted(debit),
+            },
+        )
+        pool.add(self._open_items_from_rows(self.env.cr.fetchall()))
+
+    @api.model
     def _decide_line(self, line, data, pool, rules, settings=None):
         """Run every applicable rule on one line; return (Decision, owner map).
 
@@ -325,6 +477,7 @@ class O2cReconcileEngine(models.AbstractModel):
         """
         settings = {} if settings is None else settings
         candidates = pool.for_line(data)
+        extra = {}  # per strategy needing them: candidates plus more items
         proposals, owner = [], {}
         all_keys = data["structured_keys"] | data["text_keys"]
         for rule in rules:
@@ -338,6 +491,12 @@ class O2cReconcileEngine(models.AbstractModel):
                 )
             params, allowed = settings[key]
             items = candidates
+            if rule.strategy in (NETTING_STRATEGY, NAME_STRATEGY):
+                if rule.strategy not in extra:
+                    extra[rule.strategy] = pool.with_partner_items(
+                        candidates, data, rule.strategy == NETTING_STRATEGY
+                    )
+                items = extra[rule.strategy]
             if allowed:
                 items = [i for i in items if i.partner_id in allowed]
             if not items:
@@ -355,6 +514,9 @@ class O2cReconcileEngine(models.AbstractModel):
                 counterparty_name=data["name"],
                 refs=refs,
                 text=data["text"],
+                name_match=data.get("name_match", ""),
+                name_partner_ids=data.get("name_partner_ids", ()),
+                name_ratio=data.get("name_ratio", 0.0),
             )
             for strategy in STRATEGY_FUNCTIONS[rule.strategy]:
                 for proposal in strategy(bank_line, items, params):
@@ -436,6 +598,7 @@ class _ItemPool:
 
     def __init__(self, items):
         self.items = {item.id: item for item in items}
+        self.consumed = set()
         self.by_key, self.by_partner, self.by_amount = {}, {}, {}
         for item in items:
             for key in item.refs:
@@ -445,6 +608,61 @@ class _ItemPool:
             self.by_amount.setdefault((item.currency, item.amount_residual), []).append(
                 item.id
             )
+
+    def add(self, items):
+        """Add items fetched later (those already known are kept as they are)."""
+        for item in items:
+            if item.id in self.items or item.id in self.consumed:
+                continue
+            self.items[item.id] = item
+            for key in item.refs:
+                self.by_key.setdefault(key, []).append(item.id)
+            if item.partner_id:
+                self.by_partner.setdefault(item.partner_id, []).append(item.id)
+            self.by_amount.setdefault((item.currency, item.amount_residual), []).append(
+                item.id
+            )
+
+    def referenced(self, data):
+        """Open items sharing a reference key with the line."""
+        ids = set()
+        for key in data["structured_keys"] | data["text_keys"]:
+            ids.update(self.by_key.get(key, ()))
+        return [self.items[i] for i in sorted(ids) if i in self.items]
+
+    def with_partner_items(self, candidates, data, netting):
+        """``candidates`` plus the items the netting or name strategy needs.
+
+        Netting: the other-side items (credit notes) of the partners of the
+        referenced items. Name: every open item of the name's partners.
+        """
+        if netting:
+            # the partners of the referenced items on the line's side (invoices
+            # for a receipt), and the other side of their open items
+            incoming = data["amount"] > 0
+            wanted = {
+                item.partner_id: incoming
+                for item in self.referenced(data)
+                if item.partner_id and (item.amount_residual > 0) == incoming
+            }
+            extra = [
+                self.items[i]
+                for partner_id, positive in wanted.items()
+                for i in self.by_partner.get(partner_id, ())
+                if i in self.items and (self.items[i].amount_residual > 0) != positive
+            ]
+        else:
+            extra = [
+                self.items[i]
+                for partner_id in data.get("name_partner_ids", ())
+                for i in self.by_partner.get(partner_id, ())
+                if i in self.items
+            ]
+        if not extra:
+            return candidates
+        known = {item.id for item in candidates}
+        more = {item.id: item for item in extra if item.id not in known}
+        return candidates + [more[i] for i in sorted(more)]
 
     def for_line(self, data):
         ids = set()
@@ -465,6 +683,7 @@ class _ItemPool:
                 self.items[item_id] = replace(item, amount_residual=left)
             else:
                 del self.items[item_id]
+                self.consumed.add(item_id)
 
 
 _ACCOUNT_KINDS = {

@@ -27,6 +27,9 @@ _logger = logging.getLogger(__name__)
 
 #: Suggestions kept per line.
 MAX_CANDIDATES = 5
+#: Strategies whose acceptance confirms the payer's name: the bank name is
+#: then mapped to the partner (``o2c.bank.name.mapping``).
+NAME_STRATEGIES = ("name_amount", "fuzzy_name")
 UNMATCHED_DEADLINE_DAYS = 5
 #: Journal item fields Odoo's reconciliation reads on every item of a plan.
 RECONCILE_PREFETCH = [
@@ -735,6 +738,11 @@ class O2cReconcilePoster(models.AbstractModel):
         poster._close_line_exceptions(
             line, self.env._("Suggestion accepted by %(user)s.", user=user)
         )
+        if candidate.strategy in NAME_STRATEGIES and len(items.partner_id) == 1:
+            # a person just confirmed who this bank name is
+            self.env["o2c.bank.name.mapping"].with_company(line.company_id)._learn(
+                line, items.partner_id
+            )
         self.env["o2c.audit.log"]._log(
             "bank.reconcile.accept",
             self.env._(

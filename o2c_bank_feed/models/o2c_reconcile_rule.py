@@ -15,7 +15,7 @@ from decimal import Decimal
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..lib import matching
+from ..lib import matching, matching_payers
 
 STRATEGIES = [
     (
@@ -27,6 +27,8 @@ STRATEGIES = [
     ("amount_window", "Amount (and partner) within a date window"),
     ("multi", "Several open items (listed references or subset sum)"),
     ("fuzzy_name", "Fuzzy counterparty name -> partner, plus amount"),
+    ("netting", "Invoice net of the customer's open credit notes"),
+    ("name_amount", "Payer name -> partner (learned names first), plus amount"),
 ]
 
 #: Strategy functions of each rule type (pure, from lib/matching.py).
@@ -37,6 +39,8 @@ STRATEGY_FUNCTIONS = {
     "amount_window": (matching.match_amount_date_window,),
     "multi": (matching.match_reference, matching.match_subset_sum),
     "fuzzy_name": (matching.match_fuzzy_name,),
+    "netting": (matching_payers.match_netting,),
+    "name_amount": (matching_payers.match_name_amount,),
 }
 
 #: xmlid of the generic chart's "Bank Fees" expense account, used as the

@@ -387,3 +387,40 @@ class TestReconcileBulkExact(BankFeedCommon):
         self.assertFalse(_fits(Decimal("100.01"), 100.0, 2))
         self.assertFalse(_fits(Decimal("10.00"), -432.1, 2))
         self.assertFalse(_fits(Decimal("0"), 5.0, 2))
+
+    def test_netting_with_credit_notes_bulk_equals_odoo(self):
+        """Invoices net of credit notes (found by amount; named, with a fee)."""
+        self.env.ref("o2c_bank_feed.rule_netting").writeoff_account_id = (
+            self.fees_account
+        )
+        invoice = self.make_invoice(1000)
+        named = self.make_invoice(200, move_type="out_refund")
+        found = self.make_invoice(50.25, move_type="out_refund")
+        other = self.make_invoice(640)
+        other_note = self.make_invoice(40, move_type="out_refund")
+        imp = self._statement(
+            "NETTING",
+            {
+                "amount": "749.75",
+                "remittance": f"{invoice.name} less {named.name} thanks",
+                "ref": "NT-1",
+            },
+            {
+                "amount": "597.00",
+                "remittance": f"Invoice {other.name} - {other_note.name}",
+                "ref": "NT-2",
+            },
+        )
+        lines = imp.line_ids.sorted("o2c_import_id")
+        moves = invoice | named | found | other | other_note
+        bulk, booked = self._run(lines, moves, bulk=True)
+        orm, booked_orm = self._run(lines, moves, bulk=False)
+        self.assertEqual(booked_orm, [])
+        self.assertEqual(sorted(booked), sorted(lines.ids))
+        self._compare(bulk, orm)
+        states = {
+            move["name"]: move["payment_state"]
+            for move in bulk["account.move"]
+            if move["move_type"] != "entry"
+        }
+        self.assertEqual(set(states.values()), {"paid"}, states)
