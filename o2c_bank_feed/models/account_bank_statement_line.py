@@ -50,6 +50,13 @@ class AccountBankStatementLine(models.Model):
         index=True,
         readonly=True,
     )
+    o2c_match_status = fields.Selection(
+        [("pending", "Not Yet Matched"), *MATCH_STATES],
+        string="Matching",
+        compute="_compute_o2c_match_status",
+        help="Match status as people read it: a line the rules have not run on yet "
+        "is 'Not Yet Matched', not 'Unmatched'.",
+    )
     o2c_match_reason = fields.Char(string="Match Reason", readonly=True, copy=False)
     o2c_match_score = fields.Float(
         string="Match Score", readonly=True, copy=False, digits=(5, 2), aggregator="avg"
@@ -85,6 +92,16 @@ class AccountBankStatementLine(models.Model):
         "(create_date) WHERE o2c_match_date IS NULL AND is_reconciled IS NOT TRUE "
         "AND o2c_statement_import_id IS NOT NULL"
     )
+
+    @api.depends("o2c_match_state", "o2c_match_date", "is_reconciled")
+    def _compute_o2c_match_status(self):
+        for line in self:
+            never_ran = (
+                line.o2c_match_state == "unmatched"
+                and not line.o2c_match_date
+                and not line.is_reconciled
+            )
+            line.o2c_match_status = "pending" if never_ran else line.o2c_match_state
 
     @api.depends("o2c_candidate_ids")
     def _compute_o2c_candidate_count(self):
