@@ -9,3 +9,4 @@ from . import test_order_status
 from . import test_order_pull
 from . import test_order_concurrency
 from . import test_order_webhook
+from . import test_screens
