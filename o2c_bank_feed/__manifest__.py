@@ -28,6 +28,7 @@
         "views/o2c_exception_views.xml",
         "wizard/o2c_bank_statement_import_wizard_views.xml",
         "views/o2c_bank_feed_menus.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": [],
 }

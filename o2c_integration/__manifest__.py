@@ -27,6 +27,10 @@
         "data/o2c_order_data.xml",
         "views/o2c_order_views.xml",
         "views/o2c_menus.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": ["demo/o2c_order_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["o2c_integration/static/tests/tours/*.js"],
+    },
 }

@@ -21,6 +21,7 @@
         "views/o2c_gateway_dispute_views.xml",
         "wizards/adyen_report_import_views.xml",
         "views/o2c_payment_gateway_menus.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": [],
 }

@@ -15,3 +15,5 @@ from . import o2c_order_demo
 from . import res_partner
 from . import sale_order
 from . import account_move
+from . import res_company
+from . import res_config_settings

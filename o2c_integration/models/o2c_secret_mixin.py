@@ -26,15 +26,18 @@ MASK_PREFIX = "••••"
 MASK = "••••••••"
 
 
+def configured_keys():
+    """The configured encryption keys, primary first (server option, then environment)."""
+    return keys_from_sources(
+        config.get("o2c_encryption_keys")
+        or keys_from_config_file(config.get("config")),
+        os.environ.get("O2C_ENCRYPTION_KEYS"),
+    )
+
+
 def get_cipher():
     """Build the cipher from server config / environment (raises NoKeyConfigured)."""
-    return SecretCipher(
-        keys_from_sources(
-            config.get("o2c_encryption_keys")
-            or keys_from_config_file(config.get("config")),
-            os.environ.get("O2C_ENCRYPTION_KEYS"),
-        )
-    )
+    return SecretCipher(configured_keys())
 
 
 class O2cSecretMixin(models.AbstractModel):

@@ -4,3 +4,4 @@ from . import o2c_gateway_settlement
 from . import o2c_gateway_dispute
 from . import o2c_gateway_processor
 from . import o2c_event
+from . import res_config_settings
