@@ -1,0 +1,76 @@
+# Copyright 2026 O2C Integration Suite contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Screens of the exception queue and the bank journal, in a real browser."""
+
+import json
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestScreensTours(HttpCase):
+    def _failed_order_exception(self):
+        """An order event that failed validation, as the demo's order #1005."""
+        conn = self.env["o2c.connection"].create({"name": "Tour Web Shop"})
+        doc = {
+            "schema_version": "1.0",
+            "external_id": "tour-1005",
+            "reference": "#tour-1005",
+            "currency": "EUR",
+            "customer": {"external_id": "c-1"},
+            "lines": [{"sku": "X", "quantity": "0", "unit_price": "12.50"}],
+        }
+        event = self.env["o2c.event"].create(
+            {
+                "connection_id": conn.id,
+                "event_type": "order.created",
+                "external_id": "evt-tour-1005",
+                "idempotency_key": "tour:evt-tour-1005",
+                "payload": json.dumps(doc),
+                "state": "failed",
+            }
+        )
+        return self.env["o2c.exception"]._raise(
+            "validation",
+            "order.created event evt-tour-1005 failed: technical text",
+            dedup_key=event._exception_key(),
+            event=event,
+            details={
+                "error": "2 problems",
+                "state": "failed",
+                "attempts": 1,
+                "violations": [
+                    ["customer.name", "required field missing"],
+                    ["lines[0].quantity", "must be greater than 0"],
+                ],
+            },
+        )
+
+    def test_exception_tour(self):
+        fiona = new_test_user(
+            self.env,
+            login="fiona",
+            name="Fiona Finance",
+            groups="base.group_user,o2c_integration.group_o2c_user",
+        )
+        exc = self._failed_order_exception()
+        self.assertEqual(
+            exc.name, "Order #tour-1005 from Tour Web Shop: validation failed"
+        )
+        self.start_tour(
+            "/odoo/action-o2c_integration.o2c_exception_action",
+            "o2c_screens_exception_tour",
+            login="admin",
+        )
+        exc.invalidate_recordset()
+        self.assertRecordValues(
+            exc,
+            [
+                {
+                    "state": "resolved",
+                    "user_id": fiona.id,
+                    "resolution_note": "Customer name added at the source, order sent again.",
+                    "resolved_by_id": self.env.ref("base.user_admin").id,
+                }
+            ],
+        )
