@@ -27,8 +27,12 @@
         "views/o2c_connection_views.xml",
         "views/o2c_exception_views.xml",
         "wizard/o2c_bank_statement_import_wizard_views.xml",
+        "wizard/o2c_bank_csv_mapping_wizard_views.xml",
         "views/o2c_bank_feed_menus.xml",
         "views/res_config_settings_views.xml",
     ],
     "demo": [],
+    "assets": {
+        "web.assets_tests": ["o2c_bank_feed/static/tests/tours/*.js"],
+    },
 }

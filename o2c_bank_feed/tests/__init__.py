@@ -5,3 +5,4 @@ from . import test_concurrency
 from . import test_bulk_writer
 from . import test_reconcile_bulk
 from . import test_screens_bank
+from . import test_csv_mapping_wizard
