@@ -74,3 +74,25 @@ class TestScreensTours(HttpCase):
                 }
             ],
         )
+
+    def test_csv_mapping_tour(self):
+        journal = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", self.env.company.id)], limit=1
+        )
+        if not journal:
+            journal = self.env["account.journal"].create(
+                {"name": "Tour Bank", "type": "bank", "code": "TBNK"}
+            )
+        journal.o2c_csv_mapping = False
+        self.start_tour(
+            f"/odoo/action-account.action_account_journal_form/{journal.id}",
+            "o2c_screens_csv_mapping_tour",
+            login="admin",
+        )
+        journal.invalidate_recordset()
+        mapping = journal.o2c_csv_mapping
+        self.assertEqual(mapping["date_column"], "Date")
+        self.assertEqual(mapping["amount_column"], "Amount")
+        self.assertEqual(mapping["counterparty_name_column"], "Zahler")
+        self.assertEqual(mapping["reference_column"], "Ref")
+        self.assertEqual(mapping["remittance_column"], "Description")

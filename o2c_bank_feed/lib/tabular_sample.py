@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ._common import clean_text
 from .tabular import TabularMapping, _csv_rows, _sniff, _xlsx_rows
 
-__all__ = ["Sample", "guess_columns", "read_sample"]
+__all__ = ["Sample", "guess_columns", "guess_date_format", "read_sample"]
 
 #: rows of the sample read for the columns and the preview
 SAMPLE_ROWS = 30
@@ -122,3 +122,27 @@ def guess_columns(names: list[str]) -> dict[str, int]:
                 taken.add(index)
                 break
     return dict(sorted(guessed.items(), key=lambda item: item[1]))
+
+
+_DATE_FORMATS = [
+    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
+    (re.compile(r"^\d{2}\.\d{2}\.\d{4}$"), "%d.%m.%Y"),
+    (re.compile(r"^\d{2}/\d{2}/\d{4}$"), "%d/%m/%Y"),
+    (re.compile(r"^\d{8}$"), "%Y%m%d"),
+]
+
+
+def guess_date_format(value: str) -> str | False:
+    """A strptime format for an unambiguous date layout, else False.
+
+    ISO dates must not go through the day-first reading (``2026-03-02`` would
+    become 3 February); ``dd/mm/yyyy`` is taken as day first, as the import does.
+
+    >>> guess_date_format("2026-03-02"), guess_date_format("02.03.2026")
+    ('%Y-%m-%d', '%d.%m.%Y')
+    """
+    text = (value or "").strip()
+    for pattern, fmt in _DATE_FORMATS:
+        if pattern.match(text):
+            return fmt
+    return False

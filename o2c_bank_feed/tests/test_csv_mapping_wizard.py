@@ -70,13 +70,16 @@ class TestCsvMappingWizard(BankFeedCommon):
         self.assertIn("o_o2c_preview_error", wizard.preview_html)
         wizard.decimal_separator = ","
         wizard.thousands_separator = "point"
-        wizard.date_format = "%d.%m.%Y"
+        self.assertEqual(wizard.date_format, "%d.%m.%Y")  # guessed from the sample
         preview = str(wizard.preview_html)
         self.assertIn("o_o2c_csv_preview", preview)
         self.assertIn("1250.50", preview)
         self.assertIn("-800.00", preview)
         self.assertIn("ACME GmbH", preview)
         self.assertEqual(preview.count("<tr>"), 4)  # header + 3 lines
+        # as the web client reads it (binary fields as sizes)
+        wizard.invalidate_recordset()
+        self.assertIn("ACME GmbH", str(wizard.with_context(bin_size=True).preview_html))
         wizard.action_save()
         mapping = self.bank_journal.o2c_csv_mapping
         self.assertEqual(mapping["date_column"], "Buchungstag")

@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import io
 
-from ..lib.tabular_sample import guess_columns, read_sample
+from ..lib.tabular_sample import guess_columns, guess_date_format, read_sample
 
 
 def test_csv_sample_sniffs_the_delimiter_and_reads_the_header():
@@ -46,3 +46,10 @@ def test_xlsx_sample():
         "credit": 2,
         "remittance": 3,
     }
+
+
+def test_unambiguous_date_layouts_get_their_format():
+    assert guess_date_format("2026-03-02") == "%Y-%m-%d"
+    assert guess_date_format("02.03.2026") == "%d.%m.%Y"
+    assert guess_date_format("20260302") == "%Y%m%d"
+    assert guess_date_format("3/2/26") is False

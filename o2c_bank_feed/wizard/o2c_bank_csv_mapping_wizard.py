@@ -18,7 +18,7 @@ from odoo.exceptions import UserError
 from ..lib.detect import detect_format
 from ..lib.statement import ParseError
 from ..lib.tabular import TabularMapping, parse_tabular
-from ..lib.tabular_sample import guess_columns, read_sample
+from ..lib.tabular_sample import guess_columns, guess_date_format, read_sample
 
 PREVIEW_LINES = 5
 THOUSANDS = {"point": ".", "comma": ",", "space": " ", "apostrophe": "'"}
@@ -182,9 +182,11 @@ class O2cBankCsvMappingWizard(models.TransientModel):
 
     def _data(self):
         self.ensure_one()
-        if not self.sample_file:
+        # the web client reads with bin_size: the field would give "1.2 Kb"
+        content = self.with_context(bin_size=False).sample_file
+        if not content:
             raise UserError(self.env._("Upload a sample file of the bank first."))
-        return base64.b64decode(self.sample_file)
+        return base64.b64decode(content)
 
     def _mapping_dict(self):
         """The mapping chosen in the form (``TabularMapping.to_dict`` keys)."""
@@ -329,6 +331,8 @@ class O2cBankCsvMappingWizard(models.TransientModel):
             vals[field_name] = (
                 by_index[guessed[column]].id if column in guessed else False
             )
+        if "date" in guessed and not self.date_format:
+            vals["date_format"] = guess_date_format(sample.first_value(guessed["date"]))
         if not self.currency_id and "currency" not in guessed:
             journal = self.journal_id
             vals["currency_id"] = (
