@@ -33,6 +33,7 @@
     ],
     "demo": [],
     "assets": {
+        "web.assets_backend": ["o2c_bank_feed/static/src/js/*.js"],
         "web.assets_tests": ["o2c_bank_feed/static/tests/tours/*.js"],
     },
 }

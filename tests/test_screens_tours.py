@@ -96,3 +96,47 @@ class TestScreensTours(HttpCase):
         self.assertEqual(mapping["counterparty_name_column"], "Zahler")
         self.assertEqual(mapping["reference_column"], "Ref")
         self.assertEqual(mapping["remittance_column"], "Description")
+
+    def test_import_form_live_tour(self):
+        Account = self.env["account.account"]
+        journal = self.env["account.journal"].create(
+            {
+                "name": "Live Bank",
+                "type": "bank",
+                "code": "LIVE",
+                "default_account_id": Account.create(
+                    {"name": "Live Bank", "code": "LIVE1", "account_type": "asset_cash"}
+                ).id,
+                "suspense_account_id": Account.create(
+                    {
+                        "name": "Live Suspense",
+                        "code": "LIVE2",
+                        "account_type": "asset_current",
+                        "reconcile": True,
+                    }
+                ).id,
+            }
+        )
+        journal.o2c_csv_mapping = {
+            "date_column": "Date",
+            "amount_column": "Amount",
+            "remittance_column": "Text",
+            "date_format": "%Y-%m-%d",
+            "currency": journal.company_id.currency_id.name,
+        }
+        data = (
+            b"Date,Amount,Text\n2026-03-02,31.17,mystery one\n2026-03-03,-9.99,other\n"
+        )
+        imp = (
+            self.env["o2c.bank.statement.import"]
+            .with_context(o2c_no_reconcile=True)
+            ._o2c_import_file(data, "live.csv", journal=journal)
+        )
+        self.assertEqual(imp.pending_count, 2)
+        self.start_tour(
+            f"/odoo/action-o2c_bank_feed.o2c_bank_statement_import_action/{imp.id}",
+            "o2c_screens_import_live_tour",
+            login="admin",
+        )
+        imp.invalidate_recordset()
+        self.assertEqual((imp.pending_count, imp.unmatched_count), (0, 2))

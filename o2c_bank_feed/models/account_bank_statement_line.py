@@ -119,7 +119,9 @@ class AccountBankStatementLine(models.Model):
 
     def _o2c_job_reconcile(self):
         """queue_job entry point: run the rules on these lines (one chunk)."""
-        return self.env["o2c.reconcile.engine"]._reconcile_lines(self)
+        stats = self.env["o2c.reconcile.engine"]._reconcile_lines(self)
+        self.o2c_statement_import_id.sudo()._o2c_notify_updated()
+        return stats
 
     @api.model
     def _cron_o2c_matching_backlog(self, minutes=MATCHING_BACKLOG_MINUTES):
@@ -205,6 +207,7 @@ class AccountBankStatementLine(models.Model):
             raise UserError(self.env._("No open line to reconcile in the selection."))
         if len(lines) <= INLINE_RECONCILE_LIMIT:
             stats = self.env["o2c.reconcile.engine"]._reconcile_lines(lines)
+            lines.o2c_statement_import_id.sudo()._o2c_notify_updated()
             message = self.env._(
                 "%(auto)s reconciled, %(proposed)s proposed, "
                 "%(none)s without candidate.",

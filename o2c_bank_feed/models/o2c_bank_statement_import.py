@@ -521,6 +521,16 @@ class O2cBankStatementImport(models.Model):
                 ),
             )._o2c_job_reconcile()
 
+    def _o2c_notify_updated(self):
+        """Tell open import forms that their figures changed (a matching job ended).
+
+        Sent on the bus to the person who imported and to the current user; their
+        form reloads (``static/src/js/o2c_bank_import_form.js``).
+        """
+        partners = self.user_id.partner_id | self.env.user.partner_id
+        for partner in partners:
+            partner._bus_send("o2c.bank.import/updated", {"import_ids": self.ids})
+
     # --- PUBLIC ACTIONS
 
     def action_reconcile_unmatched(self):

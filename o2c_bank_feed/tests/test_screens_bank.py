@@ -2,8 +2,13 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """What finance sees of an import: one exception per file, honest states, clear refusals."""
 
+import json
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+
+from odoo.addons.o2c_integration.tests.common import run_jobs
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import BankFeedCommon, camt_document
 
@@ -131,3 +136,23 @@ class TestBankScreens(BankFeedCommon):
         self.assertEqual(message.count("notes.txt"), 1, message)
         self.assertIn("nothing was created", message)
         self.assertIn("CAMT", message)
+
+    def test_finished_matching_job_tells_the_import_form_to_reload(self):
+        with trap_jobs() as trap:
+            imp = self.Import._o2c_import_file(
+                camt_document(_unknown(2), currency=self.currency.name), "live.xml"
+            )
+            self.env.cr.precommit.run()
+            Bus = self.env["bus.bus"].sudo()
+            before = Bus.search([]).ids
+            run_jobs(trap)
+        self.env.cr.precommit.run()
+        sent = Bus.search([("id", "not in", before)]).filtered(
+            lambda b: json.loads(b.message)["type"] == "o2c.bank.import/updated"
+        )
+        self.assertTrue(sent)
+        channel = json.loads(sent[0].channel)
+        self.assertIn(self.env.user.partner_id.id, channel)
+        self.assertEqual(
+            json.loads(sent[0].message)["payload"], {"import_ids": [imp.id]}
+        )
