@@ -33,11 +33,13 @@
         "wizard/o2c_manual_reconcile_wizard_views.xml",
         "wizard/o2c_exception_bulk_wizard_views.xml",
         "views/o2c_manual_reconcile_views.xml",
+        "wizard/o2c_bank_csv_mapping_wizard_views.xml",
         "views/o2c_bank_feed_menus.xml",
         "views/res_config_settings_views.xml",
     ],
     "demo": [],
     "assets": {
+        "web.assets_backend": ["o2c_bank_feed/static/src/js/*.js"],
         "web.assets_tests": ["o2c_bank_feed/static/tests/tours/**/*"],
     },
 }

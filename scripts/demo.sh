@@ -2,10 +2,16 @@
 # Starts a working O2C demo instance on 127.0.0.1: creates the database if missing, installs the
 # three addons with demo data, loads sample orders, and runs Odoo with the queue_job runner.
 #   bash scripts/demo.sh
-# Environment: O2C_DEMO_DB (default o2c_demo), O2C_DEMO_PORT (default 8069), PGHOST/PGPORT/PGUSER.
+# Environment: O2C_DEMO_DB (default o2c_demo), O2C_DEMO_PORT (default 8069), PGHOST/PGPORT/PGUSER,
+#   O2C_DEMO_WORKERS (default 0: one threaded server whose port also serves the live-update websocket;
+#   > 0: prefork workers, whose websocket runs on O2C_DEMO_GEVENT_PORT, default O2C_DEMO_PORT + 3,
+#   and needs a reverse proxy sending /websocket there), O2C_DEMO_GEVENT_PORT.
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 DB="${O2C_DEMO_DB:-o2c_demo}"
 PORT="${O2C_DEMO_PORT:-8069}"
+# Each demo gets its own evented (websocket) port: two demos on one host never collide.
+GEVENT_PORT="${O2C_DEMO_GEVENT_PORT:-$((PORT + 3))}"
+WORKERS="${O2C_DEMO_WORKERS:-0}"
 STATE_DIR="$REPO_DIR/.o2c"
 CONF="$STATE_DIR/odoo-demo.conf"
 
@@ -28,15 +34,22 @@ db_user = $PGUSER
 addons_path = $ADDONS_PATH
 http_interface = 127.0.0.1
 http_port = $PORT
+gevent_port = $GEVENT_PORT
 dbfilter = ^$DB\$
-workers = 2
+workers = $WORKERS
 max_cron_threads = 1
 server_wide_modules = base,web,queue_job
-o2c_encryption_keys = $(cat "$STATE_DIR/encryption.key")
 
 [queue_job]
 channels = root:2,root.o2c:2
+scheme = http
+host = 127.0.0.1
+port = $PORT
+
+[o2c_integration]
+encryption_keys = $(cat "$STATE_DIR/encryption.key")
 CONF
+chmod 600 "$CONF"
 
 if db_exists "$DB"; then
     echo "== Database '$DB' exists: updating the addons"
@@ -63,6 +76,7 @@ cat <<MSG
   O2C demo is starting at http://127.0.0.1:$PORT/odoo
   Login: admin   Password: admin
   Menu "Order-to-Cash": exception queue, integration events, connections.
+  Live updates: $(if [ "$WORKERS" = "0" ]; then echo "on the same port"; else echo "websocket on port $GEVENT_PORT (route /websocket there with a reverse proxy)"; fi)
   (Ctrl-C stops it; the database '$DB' is kept for the next start.)
 
 MSG

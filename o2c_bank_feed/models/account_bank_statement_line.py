@@ -50,6 +50,13 @@ class AccountBankStatementLine(models.Model):
         index=True,
         readonly=True,
     )
+    o2c_match_status = fields.Selection(
+        [("pending", "Not Yet Matched"), *MATCH_STATES],
+        string="Matching",
+        compute="_compute_o2c_match_status",
+        help="Match status as people read it: a line the rules have not run on yet "
+        "is 'Not Yet Matched', not 'Unmatched'.",
+    )
     o2c_match_reason = fields.Char(string="Match Reason", readonly=True, copy=False)
     o2c_match_score = fields.Float(
         string="Match Score", readonly=True, copy=False, digits=(5, 2), aggregator="avg"
@@ -86,6 +93,16 @@ class AccountBankStatementLine(models.Model):
         "AND o2c_statement_import_id IS NOT NULL"
     )
 
+    @api.depends("o2c_match_state", "o2c_match_date", "is_reconciled")
+    def _compute_o2c_match_status(self):
+        for line in self:
+            never_ran = (
+                line.o2c_match_state == "unmatched"
+                and not line.o2c_match_date
+                and not line.is_reconciled
+            )
+            line.o2c_match_status = "pending" if never_ran else line.o2c_match_state
+
     @api.depends("o2c_candidate_ids")
     def _compute_o2c_candidate_count(self):
         counts = dict(
@@ -102,7 +119,9 @@ class AccountBankStatementLine(models.Model):
 
     def _o2c_job_reconcile(self):
         """queue_job entry point: run the rules on these lines (one chunk)."""
-        return self.env["o2c.reconcile.engine"]._reconcile_lines(self)
+        stats = self.env["o2c.reconcile.engine"]._reconcile_lines(self)
+        self.o2c_statement_import_id.sudo()._o2c_notify_updated()
+        return stats
 
     @api.model
     def _cron_o2c_matching_backlog(self, minutes=MATCHING_BACKLOG_MINUTES):
@@ -188,6 +207,7 @@ class AccountBankStatementLine(models.Model):
             raise UserError(self.env._("No open line to reconcile in the selection."))
         if len(lines) <= INLINE_RECONCILE_LIMIT:
             stats = self.env["o2c.reconcile.engine"]._reconcile_lines(lines)
+            lines.o2c_statement_import_id.sudo()._o2c_notify_updated()
             message = self.env._(
                 "%(auto)s reconciled, %(proposed)s proposed, "
                 "%(none)s without candidate.",

@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Bank journal settings of the statement import."""
 
+import json
 import re
 
 from odoo import api, fields, models
@@ -39,7 +40,24 @@ class AccountJournal(models.Model):
         help="Column mapping used for CSV / XLSX statements of this journal "
         "(saved from the import wizard).",
     )
+    o2c_csv_mapping_display = fields.Text(
+        string="CSV Mapping", compute="_compute_o2c_csv_mapping_display"
+    )
     o2c_import_count = fields.Integer(compute="_compute_o2c_import_count")
+
+    @api.depends("o2c_csv_mapping")
+    def _compute_o2c_csv_mapping_display(self):
+        for journal in self:
+            mapping = journal.o2c_csv_mapping
+            journal.o2c_csv_mapping_display = (
+                json.dumps(
+                    {k: v for k, v in mapping.items() if v not in (None, "", [])},
+                    indent=2,
+                    ensure_ascii=False,
+                )
+                if isinstance(mapping, dict)
+                else False
+            )
 
     def _compute_o2c_import_count(self):
         counts = dict(
@@ -128,6 +146,18 @@ class AccountJournal(models.Model):
             )
 
     # --- PUBLIC ACTIONS
+
+    def action_o2c_configure_csv_mapping(self):
+        """Open the mapping form: a sample file, column pickers and a preview."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("CSV / Excel Mapping"),
+            "res_model": "o2c.bank.csv.mapping.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_journal_id": self.id},
+        }
 
     def action_o2c_open_imports(self):
         self.ensure_one()

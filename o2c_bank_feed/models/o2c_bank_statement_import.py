@@ -102,7 +102,7 @@ class O2cBankStatementImport(models.Model):
         compute="_compute_match_figures", string="Unmatched"
     )
     pending_count = fields.Integer(
-        compute="_compute_match_figures", string="Not Yet Run"
+        compute="_compute_match_figures", string="Not Yet Matched"
     )
     amount_unmatched = fields.Monetary(
         compute="_compute_match_figures",
@@ -110,7 +110,7 @@ class O2cBankStatementImport(models.Model):
         string="Amount Unmatched",
     )
     match_rate = fields.Float(compute="_compute_match_figures", string="Match Rate (%)")
-    duration_ms = fields.Integer(string="Import Time (ms)", readonly=True)
+    duration_ms = fields.Integer(string="Import Duration (ms)", readonly=True)
     notes = fields.Text(readonly=True)
     error = fields.Text(readonly=True, help="Balance mismatches and other warnings.")
     exception_ids = fields.One2many(
@@ -232,7 +232,13 @@ class O2cBankStatementImport(models.Model):
             fmt = fmt or detect_format(data, filename)
         except st_lib.ParseError as exc:
             raise UserError(
-                self.env._("%(file)s: %(error)s", file=filename or "file", error=exc)
+                self.env._(
+                    "%(file)s was not imported, nothing was created: %(error)s.\n"
+                    "Supported formats: CAMT.053 / 052 / 054, MT940 / MT942, BAI2, "
+                    "OFX / QFX, CSV and Excel (XLSX), or a ZIP of them.",
+                    file=filename or self.env._("The file"),
+                    error=exc.detail,
+                )
             ) from exc
         mapping = self._o2c_tabular_mapping(fmt, mapping, journal)
         try:
@@ -360,7 +366,20 @@ class O2cBankStatementImport(models.Model):
                             "balance, nothing was imported:\n"
                             "opening balance %(opening)s + lines %(total)s = "
                             "%(computed)s, but the closing balance is %(closing)s "
-                            "(difference %(diff)s).",
+                            "(difference %(diff)s).\n"
+                            "To import such files and work the difference as an "
+                            'exception, set "%(setting)s" to "%(option)s" on the '
+                            "journal %(journal)s (Accounting > Configuration > "
+                            "Journals).",
+                            setting=target._fields[
+                                "o2c_balance_policy"
+                            ].get_description(self.env)["string"],
+                            option=dict(
+                                target._fields[
+                                    "o2c_balance_policy"
+                                ]._description_selection(self.env)
+                            )["exception"],
+                            journal=target.display_name,
                             stmt=statement.statement_id,
                             account=statement.account,
                             opening=exc.opening,
@@ -501,6 +520,16 @@ class O2cBankStatementImport(models.Model):
                     imp=self[:1].name,
                 ),
             )._o2c_job_reconcile()
+
+    def _o2c_notify_updated(self):
+        """Tell open import forms that their figures changed (a matching job ended).
+
+        Sent on the bus to the person who imported and to the current user; their
+        form reloads (``static/src/js/o2c_bank_import_form.js``).
+        """
+        partners = self.user_id.partner_id | self.env.user.partner_id
+        for partner in partners:
+            partner._bus_send("o2c.bank.import/updated", {"import_ids": self.ids})
 
     # --- PUBLIC ACTIONS
 

@@ -540,6 +540,11 @@ class O2cReconcilePoster(models.AbstractModel):
                     now,
                 )
             )
+        # unmatched lines of an import: one exception per import (o2c.exception)
+        grouped = [u[0].id for u in unmatched if u[0].o2c_statement_import_id]
+        unmatched = [u for u in unmatched if not u[0].o2c_statement_import_id]
+        for line_id in grouped:
+            updates.append((line_id, "unmatched", None, 0.0, None, now))
         for line, data in unmatched:
             entries.append(
                 {
@@ -567,6 +572,12 @@ class O2cReconcilePoster(models.AbstractModel):
         exceptions = self._raise_line_exceptions(entries)
         self._create_candidates(entries, exceptions)
         self._write_match_state(updates)
+        Line = self.env["account.bank.statement.line"]
+        self.env["o2c.exception"]._o2c_release_bank_lines(
+            Line.browse([p[0].id for p in proposed]),
+            self.env._("The matching rules found suggestions."),
+        )
+        self.env["o2c.exception"]._o2c_raise_unmatched_lines(Line.browse(grouped))
 
     @api.model
     def _raise_line_exceptions(self, entries):
@@ -656,6 +667,7 @@ class O2cReconcilePoster(models.AbstractModel):
     def _close_line_exceptions(self, lines, note):
         if not lines:
             return
+        self.env["o2c.exception"]._o2c_release_bank_lines(lines, note)
         open_exc = (
             self.env["o2c.exception"]
             .sudo()

@@ -7,3 +7,5 @@ from . import test_reconcile_bulk
 from . import test_manual_reconcile
 from . import test_manual_reconcile_tour
 from . import test_connection_access
+from . import test_screens_bank
+from . import test_csv_mapping_wizard

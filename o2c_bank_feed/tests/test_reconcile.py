@@ -30,10 +30,14 @@ class TestReconcile(BankFeedCommon):
         return imp.line_ids
 
     def _open_exception(self, line):
+        """The open exception about ``line``: its own, or its import's unmatched list."""
         return self.env["o2c.exception"].search(
             [
+                "|",
+                "&",
                 ("res_model", "=", "account.bank.statement.line"),
                 ("res_id", "=", line.id),
+                ("o2c_line_ids", "in", line.ids),
                 ("state", "in", ("new", "in_progress")),
             ]
         )

@@ -2,9 +2,12 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Encryption of integration secrets at rest (API keys, webhook secrets).
 
-Keys come from the Odoo server option ``o2c_encryption_keys`` or, failing
-that, the ``O2C_ENCRYPTION_KEYS`` environment variable: never from the
-database, so a database dump alone does not reveal the secrets.
+Keys come from the Odoo configuration file's own section ``[o2c_integration]``
+(option ``encryption_keys``), the server option ``o2c_encryption_keys`` of
+``[options]`` (still read; Odoo 19 warns about any option of ``[options]`` it
+does not know, an addon's section it ignores silently) or, failing that, the
+``O2C_ENCRYPTION_KEYS`` environment variable: never from the database, so a
+database dump alone does not reveal the secrets.
 
 Several keys may be configured to rotate them: the first one encrypts, all of
 them decrypt (:class:`cryptography.fernet.MultiFernet`). To rotate, prepend a
@@ -14,7 +17,10 @@ old key.
 
 from __future__ import annotations
 
+import configparser
+import functools
 import logging
+import os
 import re
 from collections.abc import Sequence
 
@@ -26,14 +32,18 @@ _logger = logging.getLogger(__name__)
 
 __all__ = [
     "CONFIG_OPTION",
+    "CONFIG_SECTION",
     "ENV_VAR",
     "MASK",
     "SecretCipher",
+    "keys_from_config_file",
     "keys_from_sources",
     "mask_secret",
 ]
 
 CONFIG_OPTION = "o2c_encryption_keys"
+#: section and option of the configuration file that Odoo does not warn about
+CONFIG_SECTION = ("o2c_integration", "encryption_keys")
 ENV_VAR = "O2C_ENCRYPTION_KEYS"
 MASK = "••••••••"
 _SHORT_MASK = "••••"
@@ -52,6 +62,33 @@ def keys_from_sources(config_value: str | None, env_value: str | None) -> list[s
         if source and source.strip():
             return [key for key in _KEY_SEPARATORS.split(source.strip()) if key]
     return []
+
+
+def keys_from_config_file(path: str | None) -> str | None:
+    """The ``encryption_keys`` of the ``[o2c_integration]`` section of ``path``.
+
+    Returns the raw value (``None`` when the file, section or option is missing),
+    to be given to :func:`keys_from_sources` as the configuration value.
+    """
+    if not path:
+        return None
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+    return _read_config_section(path, mtime)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_config_section(path: str, _mtime: int) -> str | None:
+    """Read once per version of the file (the cipher is built for every secret)."""
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read([path], encoding="utf-8")
+    except (OSError, configparser.Error):
+        return None
+    section, option = CONFIG_SECTION
+    return parser.get(section, option, fallback=None)
 
 
 class SecretCipher:

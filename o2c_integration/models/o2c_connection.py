@@ -108,10 +108,14 @@ class O2cConnection(models.Model):
         tracking=True,
     )
     api_key_header = fields.Char(
-        default="Authorization", help="Header carrying the API key"
+        string="API Key Header",
+        default="Authorization",
+        help="Header carrying the API key",
     )
     api_key_prefix = fields.Char(
-        default="Bearer", help="Prefix before the key, e.g. 'Bearer'"
+        string="API Key Prefix",
+        default="Bearer",
+        help="Prefix before the key, e.g. 'Bearer'",
     )
     username = fields.Char(tracking=True)
     client_id = fields.Char(string="OAuth2 Client ID", tracking=True)
@@ -172,10 +176,12 @@ class O2cConnection(models.Model):
     )
     breaker_failures = fields.Integer(readonly=True, copy=False)
     breaker_opened_at = fields.Float(readonly=True, copy=False)
-    last_success_at = fields.Datetime(readonly=True, copy=False)
+    last_success_at = fields.Datetime(string="Last Success", readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
-    event_count = fields.Integer(compute="_compute_event_stats")
-    failed_event_count = fields.Integer(compute="_compute_event_stats")
+    event_count = fields.Integer(compute="_compute_event_stats", string="Events")
+    failed_event_count = fields.Integer(
+        compute="_compute_event_stats", string="Failed Events"
+    )
     # Environment isolation (data/neutralize.sql of the three addons)
     neutralized = fields.Boolean(
         string="Neutralized (test mode)",
@@ -231,6 +237,45 @@ class O2cConnection(models.Model):
         for rec in self:
             rec.event_count = counts.get(rec, 0)
             rec.failed_event_count = failed.get(rec, 0)
+
+    # --- EVENT LOG SHORTCUTS
+
+    def _o2c_mark_success(self, when):
+        """Record a successful exchange (an inbound event processed) at ``when``.
+
+        Never waits: a connection row locked by another transaction (a worker
+        marking its own success, an administrator saving the form) is skipped,
+        so parallel event workers do not queue up on their connection's row.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            """UPDATE o2c_connection SET last_success_at = %s
+                WHERE id IN (SELECT id FROM o2c_connection
+                              WHERE id IN %s
+                                AND (last_success_at IS NULL OR last_success_at < %s)
+                                FOR UPDATE SKIP LOCKED)""",
+            [when, tuple(self.ids) or (0,), when],
+        )
+        self.invalidate_recordset(["last_success_at"])
+
+    def _o2c_events_action(self, domain, name):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "o2c_integration.o2c_event_action"
+        )
+        action.update(
+            name=name, domain=[("connection_id", "in", self.ids), *domain], context={}
+        )
+        return action
+
+    def action_o2c_open_events(self):
+        """Stat button: the events of this connection."""
+        return self._o2c_events_action([], self.env._("Events"))
+
+    def action_o2c_open_failed_events(self):
+        """Stat button: its failed and dead-letter events."""
+        return self._o2c_events_action(
+            [("state", "in", ("failed", "dead"))], self.env._("Failed Events")
+        )
 
     # --- WEBHOOK HOOKS (overridden per connection type)
 

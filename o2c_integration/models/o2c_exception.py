@@ -2,10 +2,13 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """The exception queue: things a finance person must act on."""
 
+import json
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+from ..lib.event_summary import summarize_payload
 
 CATEGORIES = [
     ("validation", "Validation"),
@@ -28,6 +31,8 @@ SEVERITIES = [
     ("critical", "Critical"),
 ]
 OPEN_STATES = ("new", "in_progress")
+#: kanban colour index (web's colour picker) per severity; closed exceptions are grey
+SEVERITY_COLORS = {"low": 10, "medium": 3, "high": 2, "critical": 1}
 
 
 class O2cException(models.Model):
@@ -84,6 +89,14 @@ class O2cException(models.Model):
     occurrence_count = fields.Integer(default=1, readonly=True)
     last_seen = fields.Datetime(default=fields.Datetime.now, readonly=True)
     details = fields.Json(help="Structured details (violations, candidates, figures).")
+    details_display = fields.Text(
+        string="Details (readable)", compute="_compute_details_display"
+    )
+    color = fields.Integer(compute="_compute_color")
+    event_retryable = fields.Boolean(
+        compute="_compute_event_retryable",
+        help="The source event failed: retrying it may solve this exception.",
+    )
     age_days = fields.Integer(compute="_compute_age_days")
 
     _dedup_open_uniq = models.UniqueIndex(
@@ -104,6 +117,33 @@ class O2cException(models.Model):
         for rec in self:
             record = rec._get_source_record()
             rec.source_display = record.display_name if record else False
+
+    @api.depends("details")
+    def _compute_details_display(self):
+        for rec in self:
+            rec.details_display = (
+                json.dumps(
+                    rec.details,
+                    indent=2,
+                    ensure_ascii=False,
+                    sort_keys=True,
+                    default=str,
+                )
+                if rec.details
+                else False
+            )
+
+    @api.depends("severity", "state")
+    def _compute_color(self):
+        for rec in self:
+            rec.color = (
+                SEVERITY_COLORS.get(rec.severity, 0) if rec.state in OPEN_STATES else 0
+            )
+
+    @api.depends("event_id.state")
+    def _compute_event_retryable(self):
+        for rec in self:
+            rec.event_retryable = rec.event_id.state in ("failed", "dead")
 
     def _compute_age_days(self):
         now = fields.Datetime.now()
@@ -152,6 +192,15 @@ class O2cException(models.Model):
         """
         if record is not None and not record:
             record = None
+        if event and dedup_key and dedup_key == event._exception_key():
+            # a failed / dead event (o2c.event._raise_exception_for): a title a
+            # finance user understands, what to do, and the money of the document
+            human = self._o2c_event_failure_vals(event, category, details or {})
+            name = human["name"]
+            description = description or human["description"]
+            if amount is None and human.get("amount") is not None:
+                amount = human["amount"]
+                currency = currency or human.get("currency")
         if company is None:
             company = (
                 (
@@ -206,6 +255,90 @@ class O2cException(models.Model):
             return existing
         vals["dedup_key"] = dedup_key or False
         return Exc.create(vals)
+
+    @api.model
+    def _o2c_event_failure_vals(self, event, category, details):
+        """Title, description and money of the exception of a failed event.
+
+        The title names the business document ("Order #1005 from Web Shop:
+        validation failed"), the description gives the error, each violation and
+        what to do; the amount is the document's total read from the payload (a
+        refused document has no Odoo record to take it from).
+        """
+        summary = summarize_payload(event.sudo().payload, event.event_type)
+        conn = event.connection_id.name or "?"
+        state = details.get("state")
+        if state == "dead":
+            outcome = self.env._(
+                "failed %(n)s times, retries exhausted", n=details.get("attempts") or 1
+            )
+        elif category == "mapping":
+            outcome = self.env._("mapping missing")
+        elif category == "validation":
+            outcome = self.env._("validation failed")
+        else:
+            outcome = self.env._("processing failed")
+        if summary["kind"] == "order" and summary["reference"]:
+            subject = self.env._("Order %(ref)s", ref=summary["reference"])
+        elif summary["reference"]:
+            subject = f"{summary['kind'].capitalize()} {summary['reference']}"
+        else:
+            subject = self.env._(
+                "Event %(type)s %(ext)s",
+                type=event.event_type,
+                ext=event.external_id or event.id,
+            )
+        name = self.env._(
+            "%(subject)s from %(conn)s: %(outcome)s",
+            subject=subject,
+            conn=conn,
+            outcome=outcome,
+        )
+        lines = [self.env._("Error: %(error)s", error=details.get("error") or "?")]
+        for path, reason in details.get("violations") or []:
+            lines.append(f"  - {path}: {reason}")
+        lines += ["", self._o2c_event_advice(category, conn)]
+        currency = self.env["res.currency"]
+        if summary["currency"]:
+            currency = currency.with_context(active_test=False).search(
+                [("name", "=", summary["currency"])], limit=1
+            )
+        return {
+            "name": name[:250],
+            "description": "\n".join(lines),
+            "amount": summary["amount"],
+            "currency": currency or None,
+        }
+
+    @api.model
+    def _o2c_event_advice(self, category, conn):
+        """What a person does about a failed event of ``category``."""
+        if category == "validation":
+            return self.env._(
+                "The document was refused. Ask %(conn)s to correct it and send it "
+                "again, or correct the data at the source and use Retry Source Event.",
+                conn=conn,
+            )
+        if category == "mapping":
+            return self.env._(
+                "A code of the document has no Odoo counterpart. Add the mapping on "
+                "the connection %(conn)s (or create the missing record), then use "
+                "Retry Source Event.",
+                conn=conn,
+            )
+        if category == "dead_letter":
+            return self.env._(
+                "The event failed with temporary errors until its attempts ran out. "
+                "Check that %(conn)s and Odoo's job runner are working, then use "
+                "Retry Source Event; ignore the event with a note if it must not be "
+                "processed.",
+                conn=conn,
+            )
+        return self.env._(
+            "Open the source record or event, correct the cause, then use Retry "
+            "Source Event, or resolve this exception with a note saying why nothing "
+            "is needed."
+        )
 
     @api.model
     def _close_by_key(self, dedup_key, note):

@@ -16,7 +16,7 @@ from odoo import models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import config
 
-from ..lib.crypto import SecretCipher, keys_from_sources
+from ..lib.crypto import SecretCipher, keys_from_config_file, keys_from_sources
 from ..lib.exceptions import InvalidSecretToken, NoKeyConfigured
 
 _logger = logging.getLogger(__name__)
@@ -29,7 +29,9 @@ MASK = "••••••••"
 def configured_keys():
     """The configured encryption keys, primary first (server option, then environment)."""
     return keys_from_sources(
-        config.get("o2c_encryption_keys"), os.environ.get("O2C_ENCRYPTION_KEYS")
+        config.get("o2c_encryption_keys")
+        or keys_from_config_file(config.get("config")),
+        os.environ.get("O2C_ENCRYPTION_KEYS"),
     )
 
 

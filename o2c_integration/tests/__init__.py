@@ -16,3 +16,4 @@ from . import test_event_integrity
 from . import test_event_breaker
 from . import test_event_crash
 from . import test_event_correction_tour
+from . import test_screens
