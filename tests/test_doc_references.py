@@ -28,6 +28,7 @@ EXTERNAL_NAMES = {
     "action_archive",
     "action_confirm",
     "action_undo_reconciliation",
+    "action_x",  # a placeholder in a test docstring
 }
 
 

@@ -10,8 +10,9 @@ missing or unreadable is simply not reported.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
+
+from . import json_depth
 
 __all__ = ["summarize_payload"]
 
@@ -69,8 +70,8 @@ def summarize_payload(payload: str | bytes | None, event_type: str | None) -> di
     if not payload or len(payload) > MAX_SUMMARY_BYTES:
         return summary
     try:
-        doc = json.loads(payload, parse_float=Decimal)
-    except (ValueError, TypeError):
+        doc = json_depth.loads(payload, parse_float=Decimal)
+    except (ValueError, TypeError, RecursionError):
         return summary
     if isinstance(doc, dict) and "schema_version" not in doc:
         inner = doc.get("data")

@@ -268,7 +268,11 @@ class O2cException(models.Model):
         summary = summarize_payload(event.sudo().payload, event.event_type)
         conn = event.connection_id.name or "?"
         state = details.get("state")
-        if state == "dead":
+        error_line = (details.get("error") or "").strip().split("\n")[0][:160]
+        if state == "dead" and "circuit open" in error_line:
+            # dead-lettered while waiting for the breaker: no attempt was spent
+            outcome = error_line
+        elif state == "dead":
             outcome = self.env._(
                 "failed %(n)s times, retries exhausted", n=details.get("attempts") or 1
             )
