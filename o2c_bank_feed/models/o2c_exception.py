@@ -183,7 +183,7 @@ class O2cException(models.Model):
                 ).mapped("res_id")
             )
             .exists()
-        )
+        ) | self.o2c_line_ids.filtered(lambda line: not line.is_reconciled)
         if not lines:
             raise UserError(self.env._("These exceptions are not about bank lines."))
         return lines.action_o2c_manual_reconcile()

@@ -444,9 +444,12 @@ class O2cReconcileManual(models.AbstractModel):
         line.invalidate_recordset()
         data = engine._prepare_bank_line(line, patterns)
         Exc = self.env["o2c.exception"].sudo()
+        # a line of an import lives in its import's unmatched list, else on its own
+        imp = line.o2c_statement_import_id
+        key = Exc._o2c_group_key(imp) if imp else _line_key(line)
         last = Exc.search(
             [
-                ("dedup_key", "=", _line_key(line)),
+                ("dedup_key", "=", key),
                 ("state", "not in", ("new", "in_progress")),
             ],
             order="id desc",
@@ -454,7 +457,7 @@ class O2cReconcileManual(models.AbstractModel):
         )
         if last and not Exc.search_count(
             [
-                ("dedup_key", "=", _line_key(line)),
+                ("dedup_key", "=", key),
                 ("state", "in", ("new", "in_progress")),
             ]
         ):

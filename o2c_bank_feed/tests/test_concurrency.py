@@ -250,8 +250,11 @@ class TestConcurrentReconcile(CommittedJournalCase):
             lines = env["account.bank.statement.line"].browse(line_ids)
             exceptions = env["o2c.exception"].search(
                 [
+                    "|",
+                    "&",
                     ("res_model", "=", lines._name),
                     ("res_id", "in", lines.ids),
+                    ("o2c_line_ids", "in", lines.ids),
                     ("state", "in", ("new", "in_progress")),
                 ]
             )

@@ -31,10 +31,14 @@ class TestManualReconcile(BankFeedCommon):
         return imp.line_ids
 
     def _exceptions(self, line, states=("new", "in_progress")):
+        """The exceptions about ``line``: its own, or its import's unmatched list."""
         return self.env["o2c.exception"].search(
             [
+                "|",
+                "&",
                 ("res_model", "=", "account.bank.statement.line"),
                 ("res_id", "=", line.id),
+                ("o2c_line_ids", "in", line.ids),
                 ("state", "in", states),
             ]
         )

@@ -34,8 +34,11 @@ class ManualTourCommon(BankFeedCommon, HttpCase):
     def _open_exceptions(self, lines):
         return self.env["o2c.exception"].search(
             [
+                "|",
+                "&",
                 ("res_model", "=", "account.bank.statement.line"),
                 ("res_id", "in", lines.ids),
+                ("o2c_line_ids", "in", lines.ids),
                 ("state", "in", ("new", "in_progress")),
             ]
         )
@@ -78,7 +81,10 @@ class TestManualReconcileTour(ManualTourCommon):
         self.assertRecordValues(
             writeoff, [{"balance": 10.0, "name": "Bank charges March"}]
         )
-        self.assertEqual(exception.state, "resolved")
+        # the import's unmatched list keeps only the skipped line
+        self.assertNotIn(line, exception.o2c_line_ids)
+        self.assertEqual(exception.o2c_line_ids, lines[0])
+        self.assertEqual(exception.state, "new")
         self.assertFalse(lines[0].is_reconciled, "the skipped line stays open")
         audit = self.env["o2c.audit.log"].search(
             [("action", "=", "bank.reconcile.manual"), ("res_id", "=", line.id)]
@@ -102,6 +108,7 @@ class TestManualReconcileTour(ManualTourCommon):
             line.move_id.line_ids.filtered(lambda a: a.account_id == charges)
         )
         self.assertEqual(exception.state, "new")
+        self.assertIn(line, exception.o2c_line_ids, "the undone line is listed again")
         self.assertEqual(
             self.env["o2c.audit.log"].search_count(
                 [("action", "=", "bank.reconcile.undo"), ("res_id", "=", line.id)]

@@ -178,6 +178,9 @@ class O2cConnection(models.Model):
     breaker_opened_at = fields.Float(readonly=True, copy=False)
     last_success_at = fields.Datetime(string="Last Success", readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
+    last_inbound_success_at = fields.Datetime(
+        string="Last Inbound Success", compute="_compute_last_inbound_success"
+    )
     event_count = fields.Integer(compute="_compute_event_stats", string="Events")
     failed_event_count = fields.Integer(
         compute="_compute_event_stats", string="Failed Events"
@@ -240,23 +243,26 @@ class O2cConnection(models.Model):
 
     # --- EVENT LOG SHORTCUTS
 
-    def _o2c_mark_success(self, when):
-        """Record a successful exchange (an inbound event processed) at ``when``.
+    def _compute_last_inbound_success(self):
+        """When an inbound event of the connection was last processed successfully.
 
-        Never waits: a connection row locked by another transaction (a worker
-        marking its own success, an administrator saving the form) is skipped,
-        so parallel event workers do not queue up on their connection's row.
+        Read from the event log (indexed) instead of being written on the
+        connection by every event: an UPDATE of the connection row while events
+        are processed in parallel would make every other worker's foreign-key check
+        on that row fail to serialize (REPEATABLE READ).
         """
-        self.env.flush_all()
-        self.env.cr.execute(
-            """UPDATE o2c_connection SET last_success_at = %s
-                WHERE id IN (SELECT id FROM o2c_connection
-                              WHERE id IN %s
-                                AND (last_success_at IS NULL OR last_success_at < %s)
-                                FOR UPDATE SKIP LOCKED)""",
-            [when, tuple(self.ids) or (0,), when],
-        )
-        self.invalidate_recordset(["last_success_at"])
+        last = {}
+        if self.ids:
+            self.env.flush_model()
+            self.env.cr.execute(
+                """SELECT connection_id, MAX(processed_at) FROM o2c_event
+                    WHERE connection_id IN %s AND direction = 'in' AND state = 'done'
+                    GROUP BY connection_id""",
+                [tuple(self.ids)],
+            )
+            last = dict(self.env.cr.fetchall())
+        for rec in self:
+            rec.last_inbound_success_at = last.get(rec.id, False)
 
     def _o2c_events_action(self, domain, name):
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -701,7 +701,6 @@ class O2cEvent(models.Model):
                 "breaker_wait_since": False,
             }
         )
-        self.connection_id._o2c_mark_success(self.processed_at)
         # the problem this event caused before (failed/dead) is gone
         self.env["o2c.exception"]._close_by_key(
             self._exception_key(), self.env._("The event was processed successfully.")

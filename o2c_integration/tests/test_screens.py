@@ -2,7 +2,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """What the screens show: exceptions a person understands, connection shortcuts."""
 
-from datetime import timedelta
 
 from .test_order_common import O2cOrderCase, make_order
 
@@ -56,13 +55,11 @@ class TestScreens(O2cOrderCase):
         self.assertNotIn("[object Object]", text)
 
     def test_inbound_success_sets_last_success(self):
-        self.assertFalse(self.connection.last_success_at)
+        self.assertFalse(self.connection.last_inbound_success_at)
         event = self.process(make_order())
         self.assertEqual(event.state, "done", event.last_error)
-        self.assertEqual(self.connection.last_success_at, event.processed_at)
-        # an older success never moves it back
-        self.connection._o2c_mark_success(event.processed_at - timedelta(hours=1))
-        self.assertEqual(self.connection.last_success_at, event.processed_at)
+        self.connection.invalidate_recordset(["last_inbound_success_at"])
+        self.assertEqual(self.connection.last_inbound_success_at, event.processed_at)
 
     def test_retry_applies_only_to_failed_events(self):
         done = self.process(make_order())

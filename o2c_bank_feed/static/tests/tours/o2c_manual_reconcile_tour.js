@@ -212,7 +212,7 @@ registry.category("web_tour.tours").add("o2c_manual_undo_tour", {
         {
             content: "It was matched by hand",
             trigger:
-                ".o_form_view .o_field_widget[name=o2c_match_state] button[aria-checked=true]:contains(Matched by Hand)",
+                ".o_form_view .o_field_widget[name=o2c_match_status] button[aria-checked=true]:contains(Matched by Hand)",
         },
         {
             content: "Undo the reconciliation",
@@ -227,7 +227,7 @@ registry.category("web_tour.tours").add("o2c_manual_undo_tour", {
         {
             content: "The line is open again",
             trigger:
-                ".o_form_view .o_field_widget[name=o2c_match_state] button[aria-checked=true]:contains(Unmatched)",
+                ".o_form_view .o_field_widget[name=o2c_match_status] button[aria-checked=true]:contains(Unmatched)",
         },
         {
             trigger: ".o_form_view button[name=action_o2c_manual_reconcile]",
