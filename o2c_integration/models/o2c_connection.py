@@ -253,7 +253,7 @@ class O2cConnection(models.Model):
         """
         last = {}
         if self.ids:
-            self.env.flush_model()
+            self.env["o2c.event"].flush_model()
             self.env.cr.execute(
                 """SELECT connection_id, MAX(processed_at) FROM o2c_event
                     WHERE connection_id IN %s AND direction = 'in' AND state = 'done'
