@@ -173,8 +173,9 @@ class O2cException(models.Model):
             )
         return candidate.action_accept()
 
-    def action_o2c_manual_reconcile(self):
-        """Reconcile the bank lines of these exceptions by hand, one after another."""
+    def _o2c_bank_lines(self):
+        """The bank lines these exceptions are about: their own line, or the open
+        lines of their import's unmatched list. Refuses exceptions about none."""
         lines = (
             self.env["account.bank.statement.line"]
             .browse(
@@ -186,19 +187,14 @@ class O2cException(models.Model):
         ) | self.o2c_line_ids.filtered(lambda line: not line.is_reconciled)
         if not lines:
             raise UserError(self.env._("These exceptions are not about bank lines."))
+        return lines
+
+    def action_o2c_manual_reconcile(self):
+        """Reconcile the bank lines of these exceptions by hand, one after another."""
+        lines = self._o2c_bank_lines()
         return lines.action_o2c_manual_reconcile()
 
     def action_o2c_rerun_matching(self):
         """Run the rules again on the bank lines of these exceptions."""
-        lines = (
-            self.env["account.bank.statement.line"]
-            .browse(
-                self.filtered(
-                    lambda e: e.res_model == "account.bank.statement.line"
-                ).mapped("res_id")
-            )
-            .exists()
-        ) | self.o2c_line_ids.filtered(lambda line: not line.is_reconciled)
-        if not lines:
-            raise UserError(self.env._("These exceptions are not about bank lines."))
+        lines = self._o2c_bank_lines()
         return lines.action_o2c_reconcile()
